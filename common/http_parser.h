@@ -1,0 +1,160 @@
+/*
+ * http_parser.h - the kit's incremental, zero-copy HTTP/1.1 request parser.
+ *
+ * What it teaches: a server never gets a request "in one read()". The parser
+ * is fed the bytes received so far (the same buffer, grown) and answers
+ * "need more", "complete: N bytes are the head" or "error: status S".
+ * Every span it returns points into the caller's buffer; nothing is copied
+ * and nothing is allocated. Framing follows RFC 9112 strictly: every
+ * leniency a real server might allow is refused with the status a client
+ * will see (400, 414, 431, 501, 505).
+ *
+ * Used by common/conn.c (all three MPMs) and by 03-event's listener, which
+ * feeds it whatever epoll delivered. Unit tests: tests/unit/test_parser.c.
+ */
+#ifndef KIT_HTTP_PARSER_H
+#define KIT_HTTP_PARSER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Upper bound on LimitRequestFields (Apache allows up to 32767; a fixed
+ * array keeps the parser allocation-free). */
+#define HTTP_MAX_HEADERS 256
+
+enum http_parse_result {
+	HTTP_PARSE_NEED_MORE = 0, /* the head is not complete yet: read more */
+	HTTP_PARSE_DONE = 1,      /* req->head_length bytes form the head */
+	HTTP_PARSE_ERROR = -1,    /* req->error_status says which HTTP error */
+};
+
+enum http_method {
+	HTTP_METHOD_OTHER = 0, /* a syntactically valid token we do not know */
+	HTTP_METHOD_GET,
+	HTTP_METHOD_HEAD,
+	HTTP_METHOD_POST,
+	HTTP_METHOD_PUT,
+	HTTP_METHOD_DELETE,
+	HTTP_METHOD_OPTIONS,
+	HTTP_METHOD_TRACE,
+	HTTP_METHOD_CONNECT,
+	HTTP_METHOD_PATCH,
+};
+
+/* A piece of the caller's buffer. Not NUL-terminated. */
+struct http_span {
+	const char *ptr;
+	size_t len;
+};
+
+struct http_header {
+	struct http_span name;  /* as received; compare case-insensitively */
+	struct http_span value; /* leading and trailing whitespace removed */
+};
+
+/* Apache's LimitRequest* directives. */
+struct http_limits {
+	size_t request_line; /* LimitRequestLine: bytes, without CRLF -> 414 */
+	size_t field_size;   /* LimitRequestFieldSize: one header line -> 431 */
+	size_t fields;       /* LimitRequestFields: count -> 431 */
+};
+
+struct http_request {
+	/* Request line. */
+	struct http_span method;
+	enum http_method method_id;
+	struct http_span target; /* as sent: origin-form or absolute-form */
+	struct http_span path;   /* target without scheme://authority, ?query */
+	struct http_span query;  /* after '?', without it; len 0 if none */
+	int version_major;       /* 1 */
+	int version_minor;       /* 0 or 1 */
+
+	struct http_header headers[HTTP_MAX_HEADERS];
+	size_t header_count;
+
+	/* What the headers mean for framing and the connection. */
+	struct http_span host;    /* Host header, or the absolute-form authority */
+	bool has_content_length;
+	unsigned long long content_length;
+	bool chunked;             /* Transfer-Encoding: chunked (final coding) */
+	bool connection_close;    /* Connection: close */
+	bool connection_keep_alive; /* Connection: keep-alive */
+	bool keep_alive;          /* HTTP/1.1 unless close; 1.0 only if keep-alive */
+	bool expect_continue;     /* Expect: 100-continue */
+
+	size_t head_length;       /* bytes of the head, CRLFCRLF included */
+	int error_status;         /* on HTTP_PARSE_ERROR: 400, 414, 431, 501, 505 */
+	const char *error_reason; /* on error: a short phrase for the error log */
+};
+
+/* Parser state kept between calls for the same request. It remembers how
+ * far the buffer has been scanned and what the lines already checked were,
+ * so a head that arrives one byte at a time costs O(n), not O(n^2). It
+ * holds offsets, never pointers: the buffer may move (realloc) between
+ * calls. Re-initialise it for every new request. */
+struct http_parser {
+	size_t scanned;
+	struct http_limits limits;
+	size_t line_start;       /* offset of the line being received */
+	size_t empty_lines;      /* CRLFs skipped before the request line */
+	size_t fields;           /* header lines checked so far */
+	bool request_line_seen;
+};
+
+/* limits may be NULL (Apache's defaults: 8190, 8190, 100) and may point
+ * into p itself. fields == 0 or above HTTP_MAX_HEADERS means
+ * HTTP_MAX_HEADERS. */
+void http_parser_init(struct http_parser *p, const struct http_limits *limits);
+
+/* Parse the request head in buf[0..len). buf holds the bytes received so far
+ * for this request, starting at its first byte (a client may send CRLFs
+ * before a request line: RFC 9112 2.2 says ignore at least one; they count
+ * in head_length). Always the same result whatever the split of the bytes
+ * across calls. Limits are enforced on partial input too: an over-long
+ * request line is 414 before its CRLF arrives. */
+enum http_parse_result http_parse_head(struct http_parser *p, const char *buf,
+				       size_t len, struct http_request *req);
+
+/* The value of the first header called name (case-insensitive), or NULL. */
+const struct http_span *http_request_header(const struct http_request *req,
+					    const char *name);
+
+/* Case-insensitive comparison of a span with a C string. */
+bool http_span_equals(struct http_span s, const char *text);
+
+/* ---- Chunked request bodies (RFC 9112 section 7.1) ---- */
+
+enum http_chunk_state {
+	CHUNK_SIZE, CHUNK_EXT, CHUNK_SIZE_LF, CHUNK_DATA, CHUNK_DATA_CR,
+	CHUNK_DATA_LF, CHUNK_TRAILER_START, CHUNK_TRAILER_LINE,
+	CHUNK_TRAILER_LF, CHUNK_FINAL_LF, CHUNK_DONE,
+	CHUNK_SIZE_BWS,      /* whitespace after the size, before ';' */
+	CHUNK_TRAILER_VALUE, /* after the ':' of a trailer field */
+};
+
+struct http_chunked_decoder {
+	enum http_chunk_state state;
+	unsigned long long chunk_left; /* bytes of data left in this chunk */
+	unsigned size_digits;
+	size_t line_length;            /* of the current ext or trailer line */
+	size_t trailer_count;
+	struct http_limits limits;
+};
+
+/* limits may be NULL (Apache's defaults). A size line with its extensions
+ * and each trailer line are bounded by field_size, trailers by fields. */
+void http_chunked_init(struct http_chunked_decoder *d,
+		       const struct http_limits *limits);
+
+/* Decode from in[0..in_len) into out[0..out_cap). out may be the same
+ * memory as in (decoded data is never longer than its encoding). On return
+ * *in_used encoded bytes were used and *out_len decoded bytes written; when
+ * the body is complete, the bytes after *in_used belong to the next request.
+ * Returns 1 when the last chunk and its trailers are complete, 0 when more
+ * input (or more room in out) is needed, or 400 for a malformed chunk
+ * (bad or overflowing size, missing CRLF, bad trailer). */
+int http_chunked_decode(struct http_chunked_decoder *d, const char *in,
+			size_t in_len, size_t *in_used, char *out,
+			size_t out_cap, size_t *out_len);
+
+#endif
