@@ -1,0 +1,139 @@
+/*
+ * net.c - listening sockets, waiting on a socket, naming a peer.
+ *
+ * What it teaches: a listening socket is four calls (socket, setsockopt,
+ * bind, listen), and the backlog given to listen() is where connections
+ * wait while every worker is busy: the queue Lab 2 fills on purpose. The
+ * sockets are non-blocking and close-on-exec: prefork children may race to
+ * accept() the same connection, and the losers must get EAGAIN instead of
+ * sleeping inside accept().
+ *
+ * Used by common/server.c (binding), and by the MPMs and common/conn.c
+ * (net_wait with the wake pipe, so a signal interrupts any wait).
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* One more sentence for the errors a student meets most often. */
+static const char *bind_hint(int err)
+{
+	switch (err) {
+	case EADDRINUSE:
+		return " (is another server running on that port?)";
+	case EACCES:
+		return " (ports below 1024 need root)";
+	case EADDRNOTAVAIL:
+		return " (that address is not one of this machine's)";
+	default:
+		return "";
+	}
+}
+
+static int listen_on(const struct addrinfo *ai, int backlog)
+{
+	int one = 1;
+	int fd = socket(ai->ai_family,
+			ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			ai->ai_protocol);
+
+	if (fd < 0)
+		return -1;
+	/* Without SO_REUSEADDR a restarted server could not bind while
+	 * connections of the old one linger in TIME_WAIT. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
+	    listen(fd, backlog) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+int net_listen(const struct listen_addr *addr, int backlog, char *err,
+	       size_t errlen)
+{
+	struct addrinfo hints, *list, *ai;
+	char name[96];
+	int fd = -1, rc, saved = 0;
+
+	config_listen_format(addr, name, sizeof(name));
+	memset(&hints, 0, sizeof(hints));
+	/* "Listen 8080" means every IPv4 address, as the header promises;
+	 * an explicit address may be IPv4 or IPv6. */
+	hints.ai_family = addr->host[0] ? AF_UNSPEC : AF_INET;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(addr->host[0] ? addr->host : NULL, addr->port, &hints,
+			 &list);
+	if (rc != 0) {
+		snprintf(err, errlen, "Listen %s: %s", name, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = list; ai && fd < 0; ai = ai->ai_next) {
+		fd = listen_on(ai, backlog);
+		if (fd < 0 && !saved)
+			saved = errno;
+	}
+	freeaddrinfo(list);
+	if (fd < 0)
+		snprintf(err, errlen, "Listen %s: %s%s", name, strerror(saved),
+			 bind_hint(saved));
+	return fd;
+}
+
+int net_set_nonblocking(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0)
+		return -1;
+	return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+int net_wait(int fd, short events, int timeout_ms, int wake_fd)
+{
+	struct pollfd p[2] = {
+		{ .fd = fd, .events = events },
+		{ .fd = wake_fd, .events = POLLIN },
+	};
+	int n = poll(p, wake_fd >= 0 ? 2 : 1, timeout_ms);
+
+	if (n < 0)
+		return -1; /* EINTR: the caller looks at the signal flags */
+	if (n == 0)
+		return 0;
+	/* The socket wins over the wake pipe: work in progress must not be
+	 * starved by a wake-up byte that nobody has drained yet. */
+	if (p[0].revents)
+		return 1;
+	errno = EINTR;
+	return -1;
+}
+
+void net_peer_name(int fd, char *out, size_t outlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const void *where = NULL;
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET)
+			where = &((struct sockaddr_in *)&ss)->sin_addr;
+		else if (ss.ss_family == AF_INET6)
+			where = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+	}
+	if (!where || !inet_ntop(ss.ss_family, where, out, (socklen_t)outlen))
+		snprintf(out, outlen, "-");
+}

@@ -1,0 +1,82 @@
+/*
+ * server.h - what every MPM binary shares: start-up, sockets, signals.
+ *
+ * What it teaches: the three servers differ only in how they run
+ * connections concurrently. Everything before that (the command line, the
+ * configuration, binding the listening sockets, creating the scoreboard,
+ * opening logs) is the same code, here, and each MPM supplies one function,
+ * mpm->run(), that owns the processes and threads from then on.
+ */
+#ifndef KIT_SERVER_H
+#define KIT_SERVER_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "config.h"
+
+struct server;
+
+struct mpm {
+	const char *name;       /* "prefork" */
+	enum mpm_kind kind;
+	/* Run until told to stop; return the exit status. Called in the master
+	 * after the configuration is loaded, the sockets are bound, the
+	 * scoreboard exists and the logs are open. */
+	int (*run)(struct server *srv);
+};
+
+struct server {
+	struct config cfg;
+	const struct mpm *mpm;
+	int listen_fds[CONFIG_MAX_LISTEN]; /* non-blocking, CLOEXEC */
+	int listen_count;
+	char docroot_real[PATH_MAX];    /* realpath(DocumentRoot) */
+
+	/* The command line, kept to re-read the configuration on HUP. */
+	const char *config_file;
+	char **directives;
+	int directive_count;
+};
+
+/* Set by the signal handlers that server_install_signals() installs. The MPM
+ * loops look at them; a handler does nothing but set a flag and write one
+ * byte to the wake pipe (both async-signal-safe). */
+extern volatile sig_atomic_t server_stop;          /* TERM, INT */
+extern volatile sig_atomic_t server_restart;       /* HUP */
+extern volatile sig_atomic_t server_graceful;      /* USR1 */
+extern volatile sig_atomic_t server_graceful_stop; /* WINCH */
+extern volatile sig_atomic_t server_child_exited;  /* CHLD */
+
+/* A pipe whose read end becomes readable when a signal arrives; poll it
+ * beside other fds to wake up at once. Created by server_main. */
+extern int server_wake_fd[2];
+
+/* The whole main() of each server: parse -f -c -t -h -v, load the config,
+ * bind, create the scoreboard, open logs, write the PidFile, run the MPM,
+ * clean up. */
+int server_main(int argc, char **argv, const struct mpm *mpm);
+
+void server_install_signals(void);
+/* Back to default dispositions (in a new child before it installs its own). */
+void server_reset_signals(void);
+/* Drain the wake pipe. */
+void server_drain_wake(void);
+
+/* Re-read the configuration for HUP/USR1: on success the new values replace
+ * srv->cfg (ServerLimit and ThreadLimit are kept, with a warning, as in
+ * Apache) and listening sockets are rebound if Listen changed. On error the
+ * old configuration stays and the error is logged. */
+int server_reload(struct server *srv);
+
+/* Sockets (common/net.c). */
+int net_listen(const struct listen_addr *addr, int backlog, char *err,
+	       size_t errlen);
+int net_set_nonblocking(int fd);
+/* Wait up to timeout_ms (-1: forever) for events on fd, or for wake_fd (if
+ * >= 0) to become readable. Returns 1 ready, 0 timeout, -1 woken or error. */
+int net_wait(int fd, short events, int timeout_ms, int wake_fd);
+/* Format a peer address "127.0.0.1". */
+void net_peer_name(int fd, char *out, size_t outlen);
+
+#endif
