@@ -1,0 +1,613 @@
+/*
+ * response.c - build an HTTP/1.1 response head and send it without blocking.
+ *
+ * What it teaches: a response is a small head built in one buffer plus a
+ * body, and "sending" is a resumable loop, not one write(). The head and a
+ * memory body leave together in one writev(2), so a short response is one
+ * system call and one TCP segment; a file body leaves with sendfile(2), so
+ * its bytes go from the page cache to the socket without entering user
+ * space. Every call sends what the socket accepts now and remembers where
+ * it stopped, which is what lets 03-event park a connection whose client
+ * reads slowly (write completion) instead of holding a thread.
+ *
+ * Also here: status texts and HTTP dates. The Date header is formatted at
+ * most once a second per thread (a __thread cache), because at thousands of
+ * requests a second gmtime and snprintf for every response show up in a
+ * profile, and a per-thread cache needs no lock.
+ *
+ * Used by every handler (through struct response) and by common/conn.c.
+ * Unit tests: tests/unit/test_static.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/sendfile.h>
+#include <sys/uio.h>
+
+#include "response.h"
+
+#define SERVER_SOFTWARE "mpm-kit"
+#define ERROR_DETAIL_MAX 512    /* bytes of a detail shown on an error page */
+
+/* ---- Building ---- */
+
+void response_init(struct response *r)
+{
+	/* Everything before head; the 2 KiB head is rebuilt by
+	 * response_finish, so clearing it for every request is wasted work. */
+	memset(r, 0, offsetof(struct response, head));
+	r->status = 200;
+	r->file_fd = -1;
+	r->head[0] = '\0';
+	r->head_len = 0;
+	r->head_sent = 0;
+	r->body_sent = 0;
+	r->file_sent = 0;
+	r->bytes_sent = 0;
+}
+
+/* Forget the body, releasing what the response owns. */
+static void drop_body(struct response *r)
+{
+	free(r->body_owned);
+	r->body_owned = NULL;
+	r->body = NULL;
+	r->body_len = 0;
+	if (r->file_fd >= 0)
+		close(r->file_fd);
+	r->file_fd = -1;
+	r->file_offset = 0;
+	r->file_length = 0;
+}
+
+void response_reset(struct response *r)
+{
+	drop_body(r);
+	response_init(r);
+}
+
+void response_set_status(struct response *r, int status)
+{
+	r->status = status;
+}
+
+int response_add_header(struct response *r, const char *name,
+			const char *fmt, ...)
+{
+	size_t room = sizeof(r->extra) - r->extra_len;
+	char *line = r->extra + r->extra_len;
+	va_list ap;
+	int n, m;
+
+	n = snprintf(line, room, "%s: ", name);
+	if (n < 0 || (size_t)n >= room)
+		goto too_long;
+	va_start(ap, fmt);
+	m = vsnprintf(line + n, room - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (m < 0 || (size_t)n + (size_t)m + 2 >= room)
+		goto too_long;
+	/* A CR or LF in a value would let whoever chose it (often the client,
+	 * through a Location) start a header of their own: refuse it. */
+	if (strpbrk(line, "\r\n") != NULL)
+		goto too_long;
+	memcpy(line + n + m, "\r\n", 3);
+	r->extra_len += (size_t)n + (size_t)m + 2;
+	return 0;
+too_long:
+	line[0] = '\0'; /* leave the headers added before intact */
+	return -1;
+}
+
+void response_set_body_static(struct response *r, const char *text,
+			      size_t len)
+{
+	drop_body(r);
+	r->body = text;
+	r->body_len = len;
+}
+
+void response_set_body_owned(struct response *r, char *buf, size_t len)
+{
+	drop_body(r);
+	r->body_owned = buf;
+	r->body = buf;
+	r->body_len = len;
+}
+
+void response_set_body_file(struct response *r, int fd, off_t offset,
+			    off_t length)
+{
+	drop_body(r);
+	r->file_fd = fd;
+	r->file_offset = offset;
+	r->file_length = length;
+}
+
+/* Remove every "Name: ..." line from the handler's headers, so an error
+ * page does not go out with the Content-Type of what it replaces. */
+static void remove_header(struct response *r, const char *name)
+{
+	size_t name_len = strlen(name);
+	size_t pos = 0;
+
+	while (pos < r->extra_len) {
+		char *line = r->extra + pos;
+		char *end = memchr(line, '\n', r->extra_len - pos);
+		size_t line_len = end ? (size_t)(end - line) + 1
+				      : r->extra_len - pos;
+
+		if (line_len > name_len && line[name_len] == ':' &&
+		    strncasecmp(line, name, name_len) == 0) {
+			memmove(line, line + line_len,
+				r->extra_len - pos - line_len);
+			r->extra_len -= line_len;
+		} else {
+			pos += line_len;
+		}
+	}
+	r->extra[r->extra_len] = '\0';
+}
+
+/* Append text to out[*len..cap), HTML-escaped; stops before overflowing. */
+static void append_escaped(char *out, size_t *len, size_t cap,
+			   const char *text)
+{
+	for (; *text != '\0'; text++) {
+		const char *rep;
+		char one[2] = { *text, '\0' };
+		size_t n;
+
+		switch (*text) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default: rep = one; break;
+		}
+		n = strlen(rep);
+		if (*len + n >= cap)
+			break;
+		memcpy(out + *len, rep, n);
+		*len += n;
+	}
+	out[*len] = '\0';
+}
+
+void response_error(struct response *r, int status, const char *detail)
+{
+	static const char fallback[] =
+		"<!DOCTYPE html><html><head><title>Error</title></head>"
+		"<body><h1>Error</h1></body></html>\n";
+	const char *text = http_status_text(status);
+	char shown[ERROR_DETAIL_MAX];
+	size_t cap = 256 + 2 * strlen(text) + 6 * sizeof(shown);
+	char *page = malloc(cap);
+	size_t len = 0;
+	int n;
+
+	r->status = status;
+	remove_header(r, "Content-Type");
+	/* The detail is bounded first, so escaping cannot make a page grow
+	 * without limit whatever a handler passes in. */
+	snprintf(shown, sizeof(shown), "%s", detail ? detail : "");
+	if (page == NULL) {
+		response_set_body_static(r, fallback, sizeof(fallback) - 1);
+	} else {
+		n = snprintf(page, cap, "<!DOCTYPE html><html><head><title>"
+			     "%d %s</title></head><body><h1>%s</h1>",
+			     status, text, text);
+		len = (size_t)n;
+		if (detail != NULL) {
+			memcpy(page + len, "<p>", 4);
+			len += 3;
+			append_escaped(page, &len, cap - 32, shown);
+			memcpy(page + len, "</p>", 5);
+			len += 4;
+		}
+		memcpy(page + len, "</body></html>\n", 16);
+		len += 15;
+		response_set_body_owned(r, page, len);
+	}
+	response_add_header(r, "Content-Type", "text/html; charset=utf-8");
+}
+
+/* ---- The head ---- */
+
+/* Append formatted text to the head; the head has room for every header
+ * the kit writes (RESPONSE_EXTRA_MAX of them from handlers plus ours). */
+static void head_printf(struct response *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void head_printf(struct response *r, const char *fmt, ...)
+{
+	size_t room = sizeof(r->head) - r->head_len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(r->head + r->head_len, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		r->head_len += (size_t)n < room ? (size_t)n : room - 1;
+}
+
+/* 1xx, 204 and 304 responses never carry a body (RFC 9110 6.4.1). */
+static bool status_forbids_body(int status)
+{
+	return status < 200 || status == 204 || status == 304;
+}
+
+static long long body_length(const struct response *r)
+{
+	if (r->file_fd >= 0)
+		return (long long)r->file_length;
+	return (long long)r->body_len;
+}
+
+void response_finish(struct response *r, const struct response_conn_info *ci)
+{
+	bool keep_alive = ci != NULL && ci->keep_alive && !r->close;
+
+	if (status_forbids_body(r->status))
+		r->no_body = true;
+	r->head_len = 0;
+	head_printf(r, "HTTP/1.1 %d %s\r\n", r->status,
+		    http_status_text(r->status));
+	head_printf(r, "Date: %s\r\nServer: %s\r\n", http_date_now(),
+		    SERVER_SOFTWARE);
+	head_printf(r, "%.*s", (int)r->extra_len, r->extra);
+	/* HEAD announces the length GET would send; 204/304 announce none. */
+	if (!r->no_body)
+		head_printf(r, "Content-Length: %lld\r\n", body_length(r));
+	if (!keep_alive) {
+		r->close = true;
+		head_printf(r, "Connection: close\r\n");
+	} else {
+		/* ab -k (HTTP/1.0) keeps a connection only if it sees this. */
+		head_printf(r, "Keep-Alive: timeout=%ld", ci->timeout_s);
+		if (ci->max_left >= 0)
+			head_printf(r, ", max=%ld", ci->max_left);
+		head_printf(r, "\r\n");
+		if (ci->http10)
+			head_printf(r, "Connection: keep-alive\r\n");
+	}
+	head_printf(r, "\r\n");
+	r->head_sent = 0;
+	r->body_sent = 0;
+	r->file_sent = 0;
+}
+
+/* ---- Sending ---- */
+
+static bool sends_body(const struct response *r)
+{
+	return !r->head_only && !r->no_body;
+}
+
+/* What a failed writev/sendfile (other than EINTR) means for the caller. */
+static enum send_result send_failure(void)
+{
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return SEND_AGAIN; /* socket buffer full: wait for POLLOUT */
+	return SEND_ERROR; /* EPIPE, ECONNRESET...: the client is gone */
+}
+
+/* The head and a memory body in one writev(2), resumable at any byte. */
+static enum send_result send_head_and_memory(int fd, struct response *r)
+{
+	size_t body_len = sends_body(r) && r->file_fd < 0 ? r->body_len : 0;
+
+	while (r->head_sent < r->head_len || r->body_sent < body_len) {
+		struct iovec iov[2];
+		int cnt = 0;
+		ssize_t n;
+		size_t used;
+
+		if (r->head_sent < r->head_len) {
+			iov[cnt].iov_base = r->head + r->head_sent;
+			iov[cnt++].iov_len = r->head_len - r->head_sent;
+		}
+		if (r->body_sent < body_len) {
+			iov[cnt].iov_base = (char *)r->body + r->body_sent;
+			iov[cnt++].iov_len = body_len - r->body_sent;
+		}
+		n = writev(fd, iov, cnt);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return send_failure();
+		}
+		r->bytes_sent += (unsigned long long)n;
+		used = (size_t)n;
+		if (r->head_sent < r->head_len) {
+			size_t h = r->head_len - r->head_sent;
+
+			h = used < h ? used : h;
+			r->head_sent += h;
+			used -= h;
+		}
+		r->body_sent += used;
+	}
+	return SEND_DONE;
+}
+
+/* A file body with sendfile(2): the kernel copies from the page cache. */
+static enum send_result send_file_body(int fd, struct response *r)
+{
+	while (r->file_sent < r->file_length) {
+		off_t pos = r->file_offset + r->file_sent;
+		off_t left = r->file_length - r->file_sent;
+		size_t chunk = left > (off_t)(1 << 30) ? (size_t)1 << 30
+						       : (size_t)left;
+		ssize_t n = sendfile(fd, r->file_fd, &pos, chunk);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return send_failure();
+		}
+		/* The file shrank after we promised its length: the only
+		 * honest way out is to close the connection. */
+		if (n == 0)
+			return SEND_ERROR;
+		r->file_sent += n;
+		r->bytes_sent += (unsigned long long)n;
+	}
+	return SEND_DONE;
+}
+
+enum send_result response_send(int fd, struct response *r)
+{
+	enum send_result res = send_head_and_memory(fd, r);
+
+	if (res != SEND_DONE)
+		return res;
+	if (r->file_fd >= 0 && sends_body(r))
+		return send_file_body(fd, r);
+	return SEND_DONE;
+}
+
+/* ---- Status texts ---- */
+
+struct status_text {
+	int status;
+	const char *text;
+};
+
+static const struct status_text status_texts[] = {
+	{ 100, "Continue" }, { 101, "Switching Protocols" }, { 200, "OK" },
+	{ 201, "Created" }, { 202, "Accepted" }, { 204, "No Content" },
+	{ 206, "Partial Content" }, { 301, "Moved Permanently" },
+	{ 302, "Found" }, { 303, "See Other" }, { 304, "Not Modified" },
+	{ 307, "Temporary Redirect" }, { 308, "Permanent Redirect" },
+	{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" },
+	{ 404, "Not Found" }, { 405, "Method Not Allowed" },
+	{ 406, "Not Acceptable" }, { 408, "Request Timeout" },
+	{ 409, "Conflict" }, { 410, "Gone" }, { 411, "Length Required" },
+	{ 412, "Precondition Failed" }, { 413, "Content Too Large" },
+	{ 414, "URI Too Long" }, { 415, "Unsupported Media Type" },
+	{ 416, "Range Not Satisfiable" }, { 417, "Expectation Failed" },
+	{ 426, "Upgrade Required" }, { 429, "Too Many Requests" },
+	{ 431, "Request Header Fields Too Large" },
+	{ 500, "Internal Server Error" }, { 501, "Not Implemented" },
+	{ 502, "Bad Gateway" }, { 503, "Service Unavailable" },
+	{ 504, "Gateway Timeout" }, { 505, "HTTP Version Not Supported" },
+};
+
+const char *http_status_text(int status)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(status_texts) / sizeof(status_texts[0]); i++)
+		if (status_texts[i].status == status)
+			return status_texts[i].text;
+	return "Unknown";
+}
+
+/* ---- HTTP dates (RFC 9110 5.6.7) ---- */
+
+static const char day_names[7][4] = {
+	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
+};
+static const char month_names[12][4] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+};
+
+void http_date_format(long long t, char out[30])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	/* Names from our own tables: strftime's %a and %b follow the locale,
+	 * and HTTP dates are always English. Years beyond 4 digits do not fit
+	 * the format, so such times (and gmtime failures) become the epoch. */
+	if (gmtime_r(&tt, &tm) == NULL || tm.tm_year < -1900 ||
+	    tm.tm_year > 9999 - 1900) {
+		tt = 0;
+		gmtime_r(&tt, &tm);
+	}
+	snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+		 day_names[tm.tm_wday % 7], tm.tm_mday % 100,
+		 month_names[tm.tm_mon % 12], (tm.tm_year + 1900) % 10000,
+		 tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100);
+}
+
+const char *http_date_now(void)
+{
+	static __thread time_t cached_second = -1;
+	static __thread char cached[30];
+	time_t now = time(NULL);
+
+	if (now != cached_second) {
+		http_date_format((long long)now, cached);
+		cached_second = now;
+	}
+	return cached;
+}
+
+/* A cursor over the date being parsed; every step checks the bounds. */
+struct date_cursor {
+	const char *p;
+	const char *end;
+	bool ok;
+};
+
+static void expect_text(struct date_cursor *d, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (!d->ok || (size_t)(d->end - d->p) < n || memcmp(d->p, text, n))
+		d->ok = false;
+	else
+		d->p += n;
+}
+
+/* Exactly digits decimal digits (at most 4, so no overflow). */
+static int expect_digits(struct date_cursor *d, int digits)
+{
+	int value = 0;
+
+	if (!d->ok || d->end - d->p < digits) {
+		d->ok = false;
+		return 0;
+	}
+	for (int i = 0; i < digits; i++, d->p++) {
+		if (*d->p < '0' || *d->p > '9') {
+			d->ok = false;
+			return 0;
+		}
+		value = value * 10 + (*d->p - '0');
+	}
+	return value;
+}
+
+static int expect_month(struct date_cursor *d)
+{
+	for (int m = 0; m < 12; m++) {
+		if (d->ok && d->end - d->p >= 3 &&
+		    memcmp(d->p, month_names[m], 3) == 0) {
+			d->p += 3;
+			return m;
+		}
+	}
+	d->ok = false;
+	return 0;
+}
+
+/* Day names: "Sun" (IMF-fixdate, asctime) or "Sunday" (RFC 850). */
+static void expect_day_name(struct date_cursor *d, bool long_form)
+{
+	static const char *const long_names[7] = {
+		"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday",
+		"Friday", "Saturday"
+	};
+
+	for (int i = 0; i < 7; i++) {
+		const char *name = long_form ? long_names[i] : day_names[i];
+		size_t n = strlen(name);
+
+		if (d->ok && (size_t)(d->end - d->p) >= n &&
+		    memcmp(d->p, name, n) == 0) {
+			d->p += n;
+			return;
+		}
+	}
+	d->ok = false;
+}
+
+static void expect_time(struct date_cursor *d, struct tm *tm)
+{
+	tm->tm_hour = expect_digits(d, 2);
+	expect_text(d, ":");
+	tm->tm_min = expect_digits(d, 2);
+	expect_text(d, ":");
+	tm->tm_sec = expect_digits(d, 2);
+}
+
+/* RFC 850's two-digit year: a year that looks more than 50 years in the
+ * future is the most recent past year with those digits (RFC 9110). */
+static int full_year(int two_digits)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	int this_year = 2000, year;
+
+	if (gmtime_r(&now, &tm) != NULL)
+		this_year = tm.tm_year + 1900;
+	year = this_year - this_year % 100 + two_digits;
+	if (year > this_year + 50)
+		year -= 100;
+	return year;
+}
+
+static bool valid_date(const struct tm *tm, int year)
+{
+	static const int days[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+				      30, 31 };
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+	int max_day = days[tm->tm_mon] - (tm->tm_mon == 1 && !leap);
+
+	return tm->tm_mday >= 1 && tm->tm_mday <= max_day &&
+	       tm->tm_hour <= 23 && tm->tm_min <= 59 && tm->tm_sec <= 60;
+}
+
+long long http_date_parse(const char *s, size_t len)
+{
+	struct date_cursor d = { s, s + len, s != NULL };
+	struct tm tm;
+	int year;
+
+	memset(&tm, 0, sizeof(tm));
+	if (len > 3 && s[3] == ',') {
+		/* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
+		expect_day_name(&d, false);
+		expect_text(&d, ", ");
+		tm.tm_mday = expect_digits(&d, 2);
+		expect_text(&d, " ");
+		tm.tm_mon = expect_month(&d);
+		expect_text(&d, " ");
+		year = expect_digits(&d, 4);
+		expect_text(&d, " ");
+		expect_time(&d, &tm);
+		expect_text(&d, " GMT");
+	} else if (len > 3 && s[3] == ' ') {
+		/* asctime: Sun Nov  6 08:49:37 1994 */
+		expect_day_name(&d, false);
+		expect_text(&d, " ");
+		tm.tm_mon = expect_month(&d);
+		expect_text(&d, " ");
+		if (d.ok && d.p < d.end && *d.p == ' ') {
+			d.p++;
+			tm.tm_mday = expect_digits(&d, 1);
+		} else {
+			tm.tm_mday = expect_digits(&d, 2);
+		}
+		expect_text(&d, " ");
+		expect_time(&d, &tm);
+		expect_text(&d, " ");
+		year = expect_digits(&d, 4);
+	} else {
+		/* RFC 850: Sunday, 06-Nov-94 08:49:37 GMT */
+		expect_day_name(&d, true);
+		expect_text(&d, ", ");
+		tm.tm_mday = expect_digits(&d, 2);
+		expect_text(&d, "-");
+		tm.tm_mon = expect_month(&d);
+		expect_text(&d, "-");
+		year = full_year(expect_digits(&d, 2));
+		expect_text(&d, " ");
+		expect_time(&d, &tm);
+		expect_text(&d, " GMT");
+	}
+	if (!d.ok || d.p != d.end || !valid_date(&tm, year))
+		return -1;
+	tm.tm_year = year - 1900;
+	return (long long)timegm(&tm);
+}
