@@ -29,8 +29,8 @@
 #include <sys/uio.h>
 
 #include "response.h"
+#include "version.h"
 
-#define SERVER_SOFTWARE "mpm-kit"
 #define ERROR_DETAIL_MAX 512    /* bytes of a detail shown on an error page */
 
 /* ---- Building ---- */
@@ -260,7 +260,7 @@ void response_finish(struct response *r, const struct response_conn_info *ci)
 	head_printf(r, "HTTP/1.1 %d %s\r\n", r->status,
 		    http_status_text(r->status));
 	head_printf(r, "Date: %s\r\nServer: %s\r\n", http_date_now(),
-		    SERVER_SOFTWARE);
+		    KIT_SERVER_VERSION);
 	head_printf(r, "%.*s", (int)r->extra_len, r->extra);
 	/* HEAD announces the length GET would send; 204/304 announce none. */
 	if (!r->no_body)

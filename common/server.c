@@ -16,6 +16,7 @@
 #include "server.h"
 #include "log.h"
 #include "scoreboard.h"
+#include "version.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define KIT_VERSION "1.0"
 #define KIT_ROOT_DEPTH 8   /* directories to climb looking for the kit */
 
 volatile sig_atomic_t server_stop;
