@@ -1,0 +1,603 @@
+/*
+ * conn.c - one client connection: read a head, process, send, keep alive.
+ *
+ * What it teaches: the steps every MPM runs for every request, and the
+ * timeouts that decide how long a connection may hold whoever serves it:
+ *   - Timeout: a request head must arrive within it from its first byte
+ *     (so a slowloris client cannot hold a worker forever), and each wait
+ *     while reading a body or sending a response is bounded by it;
+ *   - KeepAliveTimeout: how long an idle connection may wait for its next
+ *     request. In prefork and worker that wait holds a process or a thread:
+ *     it is the trap the event MPM removes.
+ * conn_serve() is the blocking loop of prefork children and worker threads.
+ * The event MPM calls the steps (conn_read_head, conn_process, conn_send,
+ * conn_finish_request) from its listener and worker threads instead.
+ */
+#include "conn.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "scoreboard.h"
+#include "server.h"
+
+#define CONN_BUF_INITIAL 4096
+#define DISCARD_MAX (64 * 1024)  /* unread bodies larger than this: close */
+#define LINGER_READ_MS 2000      /* Apache: 2 s a read ... */
+#define LINGER_TOTAL_MS 30000    /* ... and 30 s in all */
+
+static const struct config *cfg_of(const struct conn *c)
+{
+	return &c->srv->cfg;
+}
+
+void conn_init(struct conn *c, int fd, const struct server *srv)
+{
+	struct http_limits limits;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->srv = srv;
+	c->wake_fd = -1;
+	net_peer_name(fd, c->peer, sizeof(c->peer));
+	limits.request_line = (size_t)srv->cfg.limit_request_line;
+	limits.field_size = (size_t)srv->cfg.limit_request_field_size;
+	limits.fields = (size_t)srv->cfg.limit_request_fields;
+	http_parser_init(&c->parser, &limits);
+	response_init(&c->resp);
+	c->request_start_ms = now_monotonic_ms();
+	c->idle_since_ms = c->request_start_ms;
+}
+
+void conn_release_buffer(struct conn *c)
+{
+	if (c->len == 0) {
+		free(c->buf);
+		c->buf = NULL;
+		c->cap = 0;
+	}
+}
+
+void conn_linger_and_close(int fd)
+{
+	char sink[4096];
+	int64_t deadline = now_monotonic_ms() + LINGER_TOTAL_MS;
+
+	/* Send our FIN, then swallow what the client still sends: closing with
+	 * unread input makes the kernel send a reset, which can destroy the
+	 * response the client has not read yet. */
+	if (shutdown(fd, SHUT_WR) == 0) {
+		while (now_monotonic_ms() < deadline) {
+			if (net_wait(fd, POLLIN, LINGER_READ_MS, -1) != 1)
+				break;
+			ssize_t n = recv(fd, sink, sizeof(sink), 0);
+			if (n <= 0 && !(n < 0 && errno == EINTR))
+				break;
+		}
+	}
+	close(fd);
+}
+
+void conn_close(struct conn *c)
+{
+	if (c->fd >= 0) {
+		if (c->lingering)
+			conn_linger_and_close(c->fd);
+		else
+			close(c->fd);
+		c->fd = -1;
+	}
+	response_reset(&c->resp);
+	free(c->buf);
+	c->buf = NULL;
+	c->len = c->cap = 0;
+}
+
+/* The most a head can take with the LimitRequest* directives in force. */
+static size_t max_head_size(const struct conn *c)
+{
+	const struct http_limits *l = &c->parser.limits;
+
+	return l->request_line + 2 + l->fields * (l->field_size + 2) + 2 + 8;
+}
+
+/* Spans in c->req point into c->buf: when the buffer moves they must move
+ * with it. (A new buffer and a copy rather than realloc, so the old one is
+ * still valid while the spans are rebased.) */
+static void rebase_span(struct http_span *s, const char *old, char *buf)
+{
+	if (s->ptr != NULL)
+		s->ptr = buf + (s->ptr - old);
+}
+
+static void rebase_request(struct http_request *req, const char *old,
+			   char *buf)
+{
+	rebase_span(&req->method, old, buf);
+	rebase_span(&req->target, old, buf);
+	rebase_span(&req->path, old, buf);
+	rebase_span(&req->query, old, buf);
+	rebase_span(&req->host, old, buf);
+	for (size_t i = 0; i < req->header_count; i++) {
+		rebase_span(&req->headers[i].name, old, buf);
+		rebase_span(&req->headers[i].value, old, buf);
+	}
+}
+
+/* Make room for at least `more` bytes after c->len. */
+static int grow_buffer(struct conn *c, size_t more)
+{
+	size_t want = c->len + more;
+	size_t cap = c->cap ? c->cap : CONN_BUF_INITIAL;
+	char *buf;
+
+	if (want <= c->cap)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	buf = malloc(cap);
+	if (buf == NULL)
+		return -1;
+	if (c->len > 0)
+		memcpy(buf, c->buf, c->len);
+	if (c->head_complete)
+		rebase_request(&c->req, c->buf, buf);
+	free(c->buf);
+	c->buf = buf;
+	c->cap = cap;
+	return 0;
+}
+
+/* Prepare an error answer instead of running a handler. The connection
+ * closes after it, lingering so the client can read it. */
+static void answer_error(struct conn *c, int status, const char *why)
+{
+	response_reset(&c->resp);
+	response_error(&c->resp, status, why);
+	c->resp.close = true;
+	c->answered = true;
+	c->keep_alive = false;
+	c->lingering = true;
+	c->body_done = true;
+}
+
+static void head_parsed(struct conn *c)
+{
+	const struct http_request *req = &c->req;
+	long long limit = cfg_of(c)->limit_request_body;
+
+	c->head_complete = true;
+	if (c->sb != NULL) {
+		/* The request line, for /server-status (after any empty lines
+		 * the client sent first). */
+		const char *line = req->method.ptr;
+		size_t room = req->head_length - (size_t)(line - c->buf);
+		const char *cr = memchr(line, '\r', room);
+		sb_request_start(c->sb, line, cr ? (size_t)(cr - line) : room);
+	}
+	c->body_done = !req->chunked && !req->has_content_length;
+	if (req->has_content_length && limit > 0 &&
+	    req->content_length > (unsigned long long)limit)
+		answer_error(c, 413, "The request body is larger than "
+			     "LimitRequestBody allows.");
+}
+
+enum conn_io conn_read_head(struct conn *c)
+{
+	for (;;) {
+		if (c->len > 0) {
+			enum http_parse_result r = http_parse_head(
+				&c->parser, c->buf, c->len, &c->req);
+			if (r == HTTP_PARSE_DONE) {
+				head_parsed(c);
+				return CONN_IO_DONE;
+			}
+			if (r == HTTP_PARSE_ERROR) {
+				c->head_complete = true;
+				answer_error(c, c->req.error_status,
+					     c->req.error_reason);
+				return CONN_IO_DONE;
+			}
+		}
+		if (c->len == c->cap) {
+			if (c->len >= max_head_size(c)) {
+				answer_error(c, 431, "The request head is too "
+					     "large.");
+				return CONN_IO_DONE;
+			}
+			if (grow_buffer(c, 1) < 0)
+				return CONN_IO_ERROR;
+		}
+		ssize_t n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
+		if (n > 0) {
+			if (c->len == 0)
+				c->request_start_ms = now_monotonic_ms();
+			c->len += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			return CONN_IO_CLOSED;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return CONN_IO_AGAIN;
+		return CONN_IO_ERROR;
+	}
+}
+
+bool conn_has_buffered_request(const struct conn *c)
+{
+	return c->len > 0;
+}
+
+/* ---- Request bodies ---- */
+
+/* Bytes of the body that are in c->buf already, after the head. */
+static size_t buffered_body(const struct conn *c)
+{
+	return c->len - c->req.head_length - c->body_consumed;
+}
+
+static char *body_cursor(struct conn *c)
+{
+	return c->buf + c->req.head_length + c->body_consumed;
+}
+
+/* Wait for the client to send more, within Timeout. */
+static int wait_readable(struct conn *c)
+{
+	int r = net_wait(c->fd, POLLIN, (int)cfg_of(c)->timeout_s * 1000, -1);
+
+	return r == 1 ? 0 : 408;
+}
+
+/* Body bytes already used are not needed again: move what follows them
+ * down to the end of the head (which stays put), so a long body does not
+ * grow the buffer. */
+static void compact_body(struct conn *c)
+{
+	char *end_of_head = c->buf + c->req.head_length;
+
+	memmove(end_of_head, end_of_head + c->body_consumed, buffered_body(c));
+	c->len -= c->body_consumed;
+	c->body_consumed = 0;
+}
+
+/* Receive into c->buf after everything buffered. 0, or an HTTP status. */
+static int receive_more(struct conn *c)
+{
+	compact_body(c);
+	if (grow_buffer(c, 16384) < 0)
+		return 500;
+	for (;;) {
+		ssize_t n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
+		if (n > 0) {
+			c->len += (size_t)n;
+			return 0;
+		}
+		if (n == 0)
+			return 400; /* the client closed in the middle */
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return 400;
+		int status = wait_readable(c);
+		if (status != 0)
+			return status;
+	}
+}
+
+static void send_continue(struct conn *c)
+{
+	static const char interim[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+	/* The client waits for this before it sends the body (Expect:
+	 * 100-continue). A short write is harmless: the client sends the
+	 * body after a short delay anyway. */
+	if (c->req.expect_continue && buffered_body(c) == 0)
+		(void)send(c->fd, interim, sizeof(interim) - 1, MSG_NOSIGNAL);
+}
+
+/* Consume a Content-Length body; copy into out (may be NULL to discard). */
+static int read_length_body(struct conn *c, char *out)
+{
+	unsigned long long left = c->req.content_length;
+
+	while (left > 0) {
+		if (buffered_body(c) == 0) {
+			int status = receive_more(c);
+			if (status != 0)
+				return status;
+		}
+		size_t take = buffered_body(c);
+		if (take > left)
+			take = (size_t)left;
+		if (out != NULL) {
+			memcpy(out, body_cursor(c), take);
+			out += take;
+		}
+		c->body_consumed += take;
+		left -= take;
+	}
+	return 0;
+}
+
+/* Decode a chunked body into out[0..cap); out NULL discards. */
+static int read_chunked_body(struct conn *c, char *out, size_t cap,
+			     size_t *out_len)
+{
+	struct http_chunked_decoder d;
+	char scratch[4096];
+
+	http_chunked_init(&d, &c->parser.limits);
+	*out_len = 0;
+	for (;;) {
+		size_t used = 0, produced = 0;
+		char *dest = out ? out + *out_len : scratch;
+		size_t room = out ? cap - *out_len : sizeof(scratch);
+		int r = http_chunked_decode(&d, body_cursor(c),
+					    buffered_body(c), &used, dest,
+					    room, &produced);
+		c->body_consumed += used;
+		if (out != NULL)
+			*out_len += produced;
+		if (r == 1)
+			return 0;
+		if (r != 0)
+			return r;
+		if (out != NULL && *out_len == cap)
+			return 413;
+		if (used == 0 || buffered_body(c) == 0) {
+			int status = receive_more(c);
+			if (status != 0)
+				return status;
+		}
+	}
+}
+
+int conn_read_body(struct conn *c, char **body, size_t *len, size_t max)
+{
+	const struct http_request *req = &c->req;
+	long long limit = cfg_of(c)->limit_request_body;
+	size_t cap = max;
+	int status = 0;
+
+	*body = NULL;
+	*len = 0;
+	if (c->body_done)
+		return 0;
+	if (limit > 0 && (unsigned long long)limit < cap)
+		cap = (size_t)limit;
+	if (req->has_content_length && req->content_length > cap)
+		return 413;
+	*body = malloc(req->chunked ? cap + 1 : req->content_length + 1);
+	if (*body == NULL)
+		return 500;
+	send_continue(c);
+	if (req->chunked) {
+		status = read_chunked_body(c, *body, cap, len);
+	} else {
+		status = read_length_body(c, *body);
+		*len = (size_t)req->content_length;
+	}
+	if (status != 0) {
+		free(*body);
+		*body = NULL;
+		*len = 0;
+		c->keep_alive = false;
+		c->lingering = true;
+	}
+	c->body_done = true;
+	return status;
+}
+
+/* A handler that did not want the body: read it away so the next request
+ * can be parsed, or close if it is big or has not been sent yet. */
+static void discard_body(struct conn *c)
+{
+	const struct http_request *req = &c->req;
+	size_t ignored;
+	int status;
+
+	c->body_done = true;
+	if (req->expect_continue && buffered_body(c) == 0) {
+		c->resp.close = true; /* the client waits: never sent */
+		return;
+	}
+	if (req->has_content_length && req->content_length > DISCARD_MAX) {
+		c->resp.close = true;
+		c->lingering = true;
+		return;
+	}
+	status = req->chunked ? read_chunked_body(c, NULL, 0, &ignored)
+			      : read_length_body(c, NULL);
+	if (status != 0) {
+		c->resp.close = true;
+		c->lingering = true;
+	}
+}
+
+/* ---- Processing and sending ---- */
+
+/* Is the process being asked to stop (a signal in this process, or its
+ * wake fd made readable by the MPM)? Then no more keep-alive. */
+static bool process_stopping(const struct conn *c)
+{
+	struct pollfd p = { .fd = c->wake_fd, .events = POLLIN };
+
+	if (server_stop || server_graceful || server_graceful_stop)
+		return true;
+	return c->wake_fd >= 0 && poll(&p, 1, 0) == 1;
+}
+
+static bool decide_keep_alive(struct conn *c, long *max_left)
+{
+	const struct config *cfg = cfg_of(c);
+	long served = (long)c->requests + 1;
+
+	*max_left = -1;
+	if (!cfg->keep_alive || !c->req.keep_alive || c->resp.close)
+		return false;
+	if (cfg->keep_alive_timeout_ms == 0 && c->len <= c->req.head_length +
+	    c->body_consumed)
+		return false;
+	/* MaxKeepAliveRequests N: at most N requests on one connection (the
+	 * Nth response says "Connection: close"). */
+	if (cfg->max_keep_alive_requests > 0) {
+		*max_left = cfg->max_keep_alive_requests - served;
+		if (*max_left <= 0)
+			return false;
+	}
+	return !process_stopping(c);
+}
+
+void conn_process(struct conn *c)
+{
+	struct response_conn_info ci;
+
+	if (!c->answered) {
+		c->resp.head_only = c->req.method_id == HTTP_METHOD_HEAD;
+		/* 'W' from here on, as in Apache: the handler's time (a
+		 * /lab/sleep, a /lab/spin) is part of writing the reply. */
+		if (c->sb != NULL)
+			sb_set_state(c->sb, SB_WRITE);
+		handle_request(c);
+		if (!c->body_done)
+			discard_body(c);
+		c->keep_alive = decide_keep_alive(c, &ci.max_left);
+	} else {
+		ci.max_left = -1;
+	}
+	ci.keep_alive = c->keep_alive;
+	ci.timeout_s = (cfg_of(c)->keep_alive_timeout_ms + 999) / 1000;
+	ci.http10 = c->req.version_minor == 0;
+	if (!c->keep_alive)
+		c->resp.close = true;
+	response_finish(&c->resp, &ci);
+	if (c->sb != NULL)
+		sb_set_state(c->sb, SB_WRITE);
+}
+
+enum conn_io conn_send(struct conn *c)
+{
+	switch (response_send(c->fd, &c->resp)) {
+	case SEND_DONE:
+		return CONN_IO_DONE;
+	case SEND_AGAIN:
+		return CONN_IO_AGAIN;
+	default:
+		return CONN_IO_ERROR;
+	}
+}
+
+bool conn_finish_request(struct conn *c)
+{
+	size_t used = c->req.head_length + c->body_consumed;
+	bool keep = c->keep_alive;
+
+	log_access(c);
+	if (c->sb != NULL)
+		sb_request_done(c->sb, c->resp.bytes_sent);
+	c->requests++;
+	if (used > c->len)
+		used = c->len;
+	memmove(c->buf, c->buf + used, c->len - used);
+	c->len -= used;
+	/* Unread pipelined bytes when we close: linger, or they cause a
+	 * reset that may destroy the response. */
+	if (!keep && c->len > 0)
+		c->lingering = true;
+	response_reset(&c->resp);
+	http_parser_init(&c->parser, &c->parser.limits);
+	memset(&c->req, 0, sizeof(c->req));
+	c->head_complete = c->answered = false;
+	c->body_consumed = 0;
+	c->body_done = false;
+	c->keep_alive = false;
+	c->request_start_ms = c->idle_since_ms = now_monotonic_ms();
+	return keep;
+}
+
+/* ---- The blocking loop (prefork, worker) ---- */
+
+static int ms_left(int64_t deadline)
+{
+	int64_t left = deadline - now_monotonic_ms();
+
+	return left < 0 ? 0 : (int)left;
+}
+
+/* Wait for a whole head. Between requests (nothing buffered) the wait is
+ * KeepAliveTimeout and the slot shows 'K'; once bytes arrive, the whole
+ * head must come within Timeout. */
+static enum conn_io read_head_blocking(struct conn *c)
+{
+	const struct config *cfg = cfg_of(c);
+
+	for (;;) {
+		enum conn_io io = conn_read_head(c);
+		if (io != CONN_IO_AGAIN)
+			return io;
+		bool idle = c->len == 0;
+		int64_t deadline = idle && c->requests > 0
+			? c->idle_since_ms + cfg->keep_alive_timeout_ms
+			: c->request_start_ms + cfg->timeout_s * 1000;
+		if (c->sb != NULL)
+			sb_set_state(c->sb, idle && c->requests > 0
+				     ? SB_KEEPALIVE : SB_READ);
+		/* Idle connections close when the process stops; a request
+		 * that has begun to arrive is still served. */
+		int r = net_wait(c->fd, POLLIN, ms_left(deadline),
+				 idle ? c->wake_fd : -1);
+		if (r == 1)
+			continue;
+		if (r < 0 && errno == EINTR && !(idle && process_stopping(c)))
+			continue;
+		if (r == 0 && !idle) {
+			answer_error(c, 408, "The request did not arrive "
+				     "within Timeout.");
+			return CONN_IO_DONE;
+		}
+		return CONN_IO_CLOSED;
+	}
+}
+
+static enum conn_io send_blocking(struct conn *c)
+{
+	int64_t deadline = now_monotonic_ms() + cfg_of(c)->timeout_s * 1000;
+
+	for (;;) {
+		enum conn_io io = conn_send(c);
+		if (io != CONN_IO_AGAIN)
+			return io;
+		int r = net_wait(c->fd, POLLOUT, ms_left(deadline), -1);
+		if (r == 0)
+			return CONN_IO_ERROR; /* a reader too slow for Timeout */
+		if (r < 0 && errno != EINTR)
+			return CONN_IO_ERROR;
+	}
+}
+
+void conn_serve(struct conn *c)
+{
+	if (c->sb != NULL)
+		sb_connection_start(c->sb, c->peer);
+	for (;;) {
+		if (read_head_blocking(c) != CONN_IO_DONE)
+			break;
+		conn_process(c);
+		if (send_blocking(c) != CONN_IO_DONE) {
+			c->lingering = false;
+			break;
+		}
+		if (!conn_finish_request(c))
+			break;
+	}
+	if (c->sb != NULL)
+		sb_set_state(c->sb, SB_CLOSING);
+}

@@ -1,0 +1,109 @@
+/*
+ * conn.h - one client connection and the life of its requests.
+ *
+ * What it teaches: whatever the MPM, a connection goes through the same
+ * steps: read a request head (incrementally), run a handler, send the
+ * response, then either wait for the next request (keep-alive) or close.
+ * This file gives those steps as functions. Prefork children and worker
+ * threads call conn_serve(), which runs them in a blocking loop; event's
+ * listener calls conn_read_head() itself and hands a complete head to a
+ * worker thread, which calls conn_process() and conn_send().
+ */
+#ifndef KIT_CONN_H
+#define KIT_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http_parser.h"
+#include "response.h"
+
+struct server;
+struct sb_worker;
+
+struct conn {
+	int fd;
+	char peer[48];
+	const struct server *srv;
+	struct sb_worker *sb;   /* scoreboard slot of whoever serves it now */
+	int wake_fd;            /* readable when the process is stopping; -1 */
+
+	/* Received bytes. The current request's head starts at buf[0] and
+	 * stays in place until the response is logged, so the spans in req
+	 * stay valid; bytes after the head (body, pipelined requests) follow. */
+	char *buf;
+	size_t len;
+	size_t cap;
+
+	struct http_parser parser;
+	struct http_request req;
+	bool head_complete;
+	bool answered;          /* c->resp already holds the answer (an error) */
+	size_t body_consumed;   /* body bytes (encoded) after the head, used */
+	bool body_done;         /* the request body has been read or discarded */
+
+	struct response resp;
+	unsigned requests;      /* requests answered on this connection */
+	bool keep_alive;        /* decided for the current response */
+	bool lingering;         /* close with lingering (unread input left) */
+	int64_t request_start_ms; /* monotonic: first byte of this request */
+	int64_t idle_since_ms;  /* monotonic: end of the previous response */
+};
+
+enum conn_io {
+	CONN_IO_DONE,      /* head complete / response sent */
+	CONN_IO_AGAIN,     /* would block: wait for the socket */
+	CONN_IO_CLOSED,    /* peer closed (cleanly, between requests) */
+	CONN_IO_ERROR,     /* reset, or a parse error already answered */
+};
+
+void conn_init(struct conn *c, int fd, const struct server *srv);
+/* Close the socket (lingering if c->lingering) and free the buffer. */
+void conn_close(struct conn *c);
+
+/* Read what the socket has (non-blocking) and parse. CONN_IO_DONE: a whole
+ * head is in c->req. On a parse error the error response is prepared in
+ * c->resp with c->keep_alive = false, and CONN_IO_DONE is returned too, so
+ * the caller sends it like any other response. */
+enum conn_io conn_read_head(struct conn *c);
+/* True if bytes of a next request are already buffered (pipelining). */
+bool conn_has_buffered_request(const struct conn *c);
+
+/* Run the handler for the parsed head (unless an error response is already
+ * prepared), read or discard the request body (blocking with Timeout), and
+ * build the response head. */
+void conn_process(struct conn *c);
+
+/* Send what is left of the response (non-blocking). */
+enum conn_io conn_send(struct conn *c);
+
+/* After a response is sent: log it, update the scoreboard, drop the request
+ * from the buffer. Returns true if the connection stays open for another
+ * request. */
+bool conn_finish_request(struct conn *c);
+
+/* For handlers: read the whole request body (Content-Length or chunked)
+ * into a malloc'd buffer of at most max bytes. Returns 0, or the status to
+ * answer with: 413 (too large for max or LimitRequestBody), 400 (bad chunk),
+ * 408 (Timeout while reading). */
+int conn_read_body(struct conn *c, char **body, size_t *len, size_t max);
+
+/* Event's listener: free the receive buffer of a connection that waits idle
+ * (nothing buffered), so an idle keep-alive connection costs little. */
+void conn_release_buffer(struct conn *c);
+
+/* Shut the write side and read what the client still sends, for at most
+ * 2 s a read and 30 s in all (Apache's lingering close), then close. Used
+ * by conn_close when c->lingering is set. */
+void conn_linger_and_close(int fd);
+
+/* The blocking loop of prefork children and worker threads: serve every
+ * request on the connection, honouring KeepAlive, KeepAliveTimeout,
+ * MaxKeepAliveRequests and Timeout, then close. */
+void conn_serve(struct conn *c);
+
+/* The handler: /server-status, /lab/... (LabHandlers On), static files.
+ * Fills c->resp (status, headers, body). Defined in handler.c. */
+void handle_request(struct conn *c);
+
+#endif
