@@ -389,7 +389,7 @@ int conn_read_body(struct conn *c, char **body, size_t *len, size_t max)
 		free(*body);
 		*body = NULL;
 		*len = 0;
-		c->keep_alive = false;
+		c->resp.close = true; /* the rest of the body is not a request */
 		c->lingering = true;
 	}
 	c->body_done = true;

@@ -433,7 +433,7 @@ static void test_response_head(void)
 	response_set_body_static(&r, "hello", 5);
 	finish(&r, true, 99, false);
 	check(strncmp(r.head, "HTTP/1.1 200 OK\r\nDate: ", 23) == 0 &&
-	      has(r.head, "\r\nServer: mpm-kit\r\n") &&
+	      has(r.head, "\r\nServer: mpm-kit/1.0\r\n") &&
 	      has(r.head, "\r\nContent-Type: text/plain\r\n") &&
 	      has(r.head, "\r\nContent-Length: 5\r\n") &&
 	      has(r.head, "\r\nKeep-Alive: timeout=5, max=99\r\n") &&
