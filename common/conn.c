@@ -534,7 +534,9 @@ static int ms_left(int64_t deadline)
 
 /* Wait for a whole head. Between requests (nothing buffered) the wait is
  * KeepAliveTimeout and the slot shows 'K'; once bytes arrive, the whole
- * head must come within Timeout. */
+ * head must come within Timeout. A new connection is always given its
+ * first request, even when the process is stopping: its client has been
+ * accepted and is waiting for an answer. */
 static enum conn_io read_head_blocking(struct conn *c)
 {
 	const struct config *cfg = cfg_of(c);
@@ -543,22 +545,21 @@ static enum conn_io read_head_blocking(struct conn *c)
 		enum conn_io io = conn_read_head(c);
 		if (io != CONN_IO_AGAIN)
 			return io;
-		bool idle = c->len == 0;
-		int64_t deadline = idle && c->requests > 0
+		bool between = c->len == 0 && c->requests > 0;
+		int64_t deadline = between
 			? c->idle_since_ms + cfg->keep_alive_timeout_ms
 			: c->request_start_ms + cfg->timeout_s * 1000;
 		if (c->sb != NULL)
-			sb_set_state(c->sb, idle && c->requests > 0
-				     ? SB_KEEPALIVE : SB_READ);
-		/* Idle connections close when the process stops; a request
-		 * that has begun to arrive is still served. */
+			sb_set_state(c->sb, between ? SB_KEEPALIVE : SB_READ);
+		/* Idle keep-alive connections close when the process stops. */
 		int r = net_wait(c->fd, POLLIN, ms_left(deadline),
-				 idle ? c->wake_fd : -1);
+				 between ? c->wake_fd : -1);
 		if (r == 1)
 			continue;
-		if (r < 0 && errno == EINTR && !(idle && process_stopping(c)))
+		if (r < 0 && errno == EINTR &&
+		    !(between && process_stopping(c)))
 			continue;
-		if (r == 0 && !idle) {
+		if (r == 0 && c->len > 0) {
 			answer_error(c, 408, "The request did not arrive "
 				     "within Timeout.");
 			return CONN_IO_DONE;
@@ -585,8 +586,10 @@ static enum conn_io send_blocking(struct conn *c)
 
 void conn_serve(struct conn *c)
 {
-	if (c->sb != NULL)
+	if (c->sb != NULL) {
 		sb_connection_start(c->sb, c->peer);
+		sb_set_state(c->sb, SB_READ);
+	}
 	for (;;) {
 		if (read_head_blocking(c) != CONN_IO_DONE)
 			break;

@@ -1,0 +1,580 @@
+/*
+ * master.c - the parent process of every MPM: fork, reap, regulate, restart.
+ *
+ * What it teaches: the master of an Apache-style server never touches a
+ * client. It forks children into scoreboard slots, reaps them when they
+ * exit, and once a second counts the idle workers in the scoreboard to
+ * decide whether the pool is too small (spawn 1, 2, 4 ... 32 children a
+ * round while the shortage lasts) or too big (retire one idle child,
+ * gracefully). Signals become stops and restarts: TERM stops now, WINCH
+ * stops gracefully, HUP restarts now, USR1 restarts gracefully while the
+ * listening sockets stay open, so no connection is refused.
+ *
+ * Read it in this order: the child's side of a fork (its own signals and
+ * wake pipe), spawning and reaping, the idle maintenance, then the signal
+ * handling and master_run() at the bottom.
+ *
+ * Used by 01-prefork, 02-worker and 03-event. Labs that count processes,
+ * watch /server-status while load rises and falls, crash a child or
+ * restart under load all watch this file at work.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "master.h"
+#include "scoreboard.h"
+#include "server.h"
+
+#define MAINTENANCE_INTERVAL_MS 1000 /* Apache sleeps one second a round */
+#define MAX_SPAWN_RATE 32            /* children per round, at most */
+#define BUSY_LOG_SPAWN_RATE 8        /* log "server seems busy" from here */
+#define HOLD_OFF_ROUNDS 10           /* no doubling after a graceful restart */
+#define STOP_TIMEOUT_MS 3000         /* SIGTERM, then SIGKILL */
+#define KILL_TIMEOUT_MS 2000         /* how long to wait after SIGKILL */
+#define GRACEFUL_STOP_TIMEOUT_MS 30000 /* WINCH, then SIGTERM */
+
+struct master {
+	struct server *srv;
+	struct scoreboard *sb;
+	child_main_fn child_main;
+	int threads_per_child;  /* 1 for prefork */
+	int min_spare;          /* idle workers: MinSpareServers/Threads */
+	int max_spare;          /* MaxSpareServers/Threads */
+	int max_children;       /* MaxRequestWorkers / ThreadsPerChild */
+	int spawn_rate;         /* children to spawn next round: 1 ... 32 */
+	int hold_off_rounds;    /* rounds left without doubling spawn_rate */
+	bool max_workers_reported;
+};
+
+/* Scoreboard fields that have no helper in scoreboard.h; the memory is
+ * shared with the children, hence relaxed atomics as in scoreboard.c. */
+#define SB_LOAD(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+#define SB_STORE(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
+
+/* ---- The child's side of fork() ---------------------------------------- */
+
+/* A child's signals mean something else than the master's: TERM, HUP and
+ * INT stop now, USR1 and WINCH finish the current work and exit. */
+static void child_on_signal(int sig)
+{
+	int saved = errno;
+
+	if (sig == SIGUSR1 || sig == SIGWINCH)
+		server_graceful = 1;
+	else
+		server_stop = 1;
+	if (write(server_wake_fd[1], "!", 1) < 0) {
+		/* Pipe full: a wake-up is pending already. */
+	}
+	errno = saved;
+}
+
+static int child_install_signals(void)
+{
+	static const int handled[] = { SIGTERM, SIGHUP, SIGINT, SIGUSR1,
+				       SIGWINCH };
+	struct sigaction sa;
+	size_t i;
+
+	server_reset_signals(); /* SIGPIPE stays ignored */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = child_on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* poll() and nanosleep() still return EINTR; the rest of the HTTP
+	 * code (file reads, locks) is spared retrying. */
+	sa.sa_flags = SA_RESTART;
+	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+		if (sigaction(handled[i], &sa, NULL) < 0)
+			return -1;
+	return 0;
+}
+
+/* Everything a new child needs before child_main runs. Signals are still
+ * blocked here (see spawn_child), so none can find a half-made child. */
+static int child_setup(struct master *m, int slot, uint32_t generation,
+		       pid_t master_pid)
+{
+	struct sb_process *proc = scoreboard_process(m->sb, slot);
+
+	/* The master's wake pipe wakes the master. A signal sent to this child
+	 * must wake this child only, so it gets a pipe of its own. */
+	close(server_wake_fd[0]);
+	close(server_wake_fd[1]);
+	if (pipe2(server_wake_fd, O_NONBLOCK | O_CLOEXEC) < 0) {
+		log_error("child: pipe2: %s", strerror(errno));
+		return -1;
+	}
+	/* The flags are copies of the master's: USR1 may still be set. */
+	server_stop = server_restart = server_graceful = 0;
+	server_graceful_stop = server_child_exited = 0;
+	if (child_install_signals() < 0) {
+		log_error("child: sigaction: %s", strerror(errno));
+		return -1;
+	}
+	/* If the master is killed (kill -9), do not live on with the port. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != master_pid)
+		return -1;
+	/* The parent records the same after fork(); doing it here too leaves
+	 * no moment in which this child runs unrecorded. */
+	SB_STORE(proc->generation, generation);
+	SB_STORE(proc->pid, getpid());
+	return 0;
+}
+
+static void run_child(struct master *m, int slot, uint32_t generation,
+		      pid_t master_pid, const sigset_t *mask)
+{
+	int status = 1;
+
+	if (child_setup(m, slot, generation, master_pid) == 0 &&
+	    sigprocmask(SIG_SETMASK, mask, NULL) == 0)
+		status = m->child_main(m->srv, slot);
+	/* _exit: the master's atexit handlers and stdio are not ours. */
+	_exit(status);
+}
+
+/* In a child: the flags are set by child_on_signal. */
+int child_should_stop(void)
+{
+	return server_stop || server_graceful;
+}
+
+/* ---- Spawning and reaping ---------------------------------------------- */
+
+/* Mark the new child's workers 'S' before fork(): the maintenance counts
+ * them as idle at once instead of spawning more meanwhile, and the child,
+ * which writes them next, cannot be overwritten by a late parent. */
+static void mark_starting(struct master *m, int slot)
+{
+	int t;
+
+	for (t = 0; t < m->threads_per_child; t++)
+		SB_STORE(scoreboard_worker(m->sb, slot, t)->state,
+			 (uint32_t)SB_STARTING);
+}
+
+static int spawn_child(struct master *m, int slot)
+{
+	uint32_t generation = sb_generation(m->sb);
+	pid_t master_pid = getpid();
+	sigset_t all, old;
+	pid_t pid;
+	int err;
+
+	mark_starting(m, slot);
+	/* Block every signal across fork(): otherwise a signal could run the
+	 * master's handler inside the child before the child installs its
+	 * own. The child unblocks them once its handlers are in place. */
+	sigfillset(&all);
+	if (sigprocmask(SIG_BLOCK, &all, &old) < 0) {
+		log_error("sigprocmask: %s", strerror(errno));
+		sb_proc_exited(m->sb, slot);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0)
+		run_child(m, slot, generation, master_pid, &old);
+	err = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0) {
+		log_error("fork: %s", strerror(err));
+		sb_proc_exited(m->sb, slot);
+		return -1;
+	}
+	sb_proc_start(m->sb, slot, pid);
+	return 0;
+}
+
+/* The slot of process pid; pid 0 finds a free slot. -1 if none. */
+static int find_slot(const struct master *m, pid_t pid)
+{
+	int slot;
+
+	for (slot = 0; slot < m->sb->server_limit; slot++)
+		if (sb_proc_pid(&m->sb->procs[slot]) == pid)
+			return slot;
+	return -1;
+}
+
+/* Spawn up to n children into free slots; returns how many started. */
+static int spawn_children(struct master *m, int n)
+{
+	int started = 0;
+
+	while (started < n) {
+		int slot = find_slot(m, 0);
+
+		if (slot < 0 || spawn_child(m, slot) < 0)
+			break;
+		started++;
+	}
+	return started;
+}
+
+static void log_child_exit(pid_t pid, int status)
+{
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+
+		log_error("child pid %d exit signal %s (%d)%s", (int)pid,
+			  strsignal(sig), sig,
+			  WCOREDUMP(status) ? ", core dumped" : "");
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+		log_warn("child pid %d exit status %d", (int)pid,
+			 WEXITSTATUS(status));
+	}
+}
+
+/* Collect every child that has exited and free its slot. A slot is freed
+ * only here, by the master, never by the child itself: a child that crashes
+ * cannot clean up after itself. */
+static void reap_children(struct master *m)
+{
+	pid_t pid;
+	int status;
+
+	server_child_exited = 0;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		int slot = find_slot(m, pid);
+
+		log_child_exit(pid, status);
+		if (slot >= 0)
+			sb_proc_exited(m->sb, slot);
+	}
+}
+
+static int live_children(const struct master *m)
+{
+	int slot, n = 0;
+
+	for (slot = 0; slot < m->sb->server_limit; slot++)
+		if (sb_proc_pid(&m->sb->procs[slot]) > 0)
+			n++;
+	return n;
+}
+
+/* Send sig to the children, or only to those of older generations. A child
+ * told to finish (USR1) is marked quiescing: the maintenance ignores it. */
+static void signal_children(struct master *m, int sig, bool old_only)
+{
+	uint32_t generation = sb_generation(m->sb);
+	int slot;
+
+	for (slot = 0; slot < m->sb->server_limit; slot++) {
+		struct sb_process *proc = &m->sb->procs[slot];
+		pid_t pid = SB_LOAD(proc->pid);
+
+		/* pid <= 0 would signal a process group, maybe our own. */
+		if (pid <= 0)
+			continue;
+		if (old_only && SB_LOAD(proc->generation) == generation)
+			continue;
+		if (sig == SIGUSR1)
+			SB_STORE(proc->quiescing, 1);
+		if (kill(pid, sig) < 0 && errno != ESRCH)
+			log_warn("kill(%d, %d): %s", (int)pid, sig,
+				 strerror(errno));
+	}
+}
+
+/* Sleep until a signal (SIGCHLD included) writes the wake pipe, or for
+ * timeout_ms at most. */
+static void wait_for_wake(int64_t timeout_ms)
+{
+	struct pollfd pfd = { .fd = server_wake_fd[0], .events = POLLIN };
+
+	if (timeout_ms < 0)
+		timeout_ms = 0;
+	if (poll(&pfd, 1, (int)timeout_ms) > 0)
+		server_drain_wake();
+}
+
+/* Reap until no child is left or timeout_ms have passed. Returns true if
+ * every child is gone. With give_up_on_stop, a TERM ends the wait early. */
+static bool wait_for_children(struct master *m, int timeout_ms,
+			      bool give_up_on_stop)
+{
+	int64_t deadline = now_monotonic_ms() + timeout_ms;
+
+	for (;;) {
+		int64_t left;
+
+		reap_children(m);
+		if (live_children(m) == 0)
+			return true;
+		left = deadline - now_monotonic_ms();
+		if (left <= 0 || (give_up_on_stop && server_stop))
+			return false;
+		/* SIGCHLD wakes us; the cap is a safety net. */
+		wait_for_wake(left < 100 ? left : 100);
+	}
+}
+
+/* TERM every child, then KILL those that do not exit in time. */
+static void stop_children(struct master *m)
+{
+	signal_children(m, SIGTERM, false);
+	if (wait_for_children(m, STOP_TIMEOUT_MS, false))
+		return;
+	log_warn("%d children still did not exit, sending a SIGKILL",
+		 live_children(m));
+	signal_children(m, SIGKILL, false);
+	if (!wait_for_children(m, KILL_TIMEOUT_MS, false))
+		log_error("%d children survived SIGKILL", live_children(m));
+}
+
+/* ---- Idle maintenance -------------------------------------------------- */
+
+/* What the scoreboard says about the children of the current generation
+ * that are not on their way out. */
+struct census {
+	int children;
+	int idle;           /* workers in '_' or 'S' (about to be '_') */
+	int free_slots;     /* process slots with no process */
+	int retire_slot;    /* a child to retire if there are too many idle */
+};
+
+static int idle_workers(const struct master *m, int slot)
+{
+	int t, idle = 0;
+
+	for (t = 0; t < m->threads_per_child; t++) {
+		enum sb_state s =
+			sb_get_state(scoreboard_worker(m->sb, slot, t));
+
+		if (s == SB_READY || s == SB_STARTING)
+			idle++;
+	}
+	return idle;
+}
+
+static void take_census(const struct master *m, struct census *c)
+{
+	uint32_t generation = sb_generation(m->sb);
+	int slot, last = -1;
+
+	memset(c, 0, sizeof(*c));
+	c->retire_slot = -1;
+	for (slot = 0; slot < m->sb->server_limit; slot++) {
+		const struct sb_process *proc = &m->sb->procs[slot];
+		int idle;
+
+		if (SB_LOAD(proc->pid) == 0) {
+			c->free_slots++;
+			continue;
+		}
+		if (SB_LOAD(proc->quiescing) ||
+		    SB_LOAD(proc->generation) != generation)
+			continue;
+		idle = idle_workers(m, slot);
+		c->children++;
+		c->idle += idle;
+		last = slot;
+		/* Prefer the highest slot whose workers are all idle, so the
+		 * pool shrinks from the top as Apache's does. */
+		if (idle == m->threads_per_child)
+			c->retire_slot = slot;
+	}
+	if (c->retire_slot < 0)
+		c->retire_slot = last;
+}
+
+static void spawn_for_shortage(struct master *m, const struct census *c)
+{
+	int n = m->max_children - c->children;
+
+	if (n > m->spawn_rate)
+		n = m->spawn_rate;
+	if (n > c->free_slots)
+		n = c->free_slots; /* old children still finishing: wait */
+	if (m->max_children - c->children <= 0) {
+		if (c->idle == 0 && !m->max_workers_reported) {
+			log_error("server reached MaxRequestWorkers setting, "
+				  "consider raising the MaxRequestWorkers "
+				  "setting");
+			m->max_workers_reported = true;
+		}
+		m->spawn_rate = 1;
+		return;
+	}
+	if (n <= 0)
+		return;
+	if (m->spawn_rate >= BUSY_LOG_SPAWN_RATE)
+		log_notice("server seems busy, (you may need to increase "
+			   "StartServers, or %s), spawning %d children, there "
+			   "are %d idle, and %d total children",
+			   m->srv->cfg.mpm == MPM_PREFORK ?
+			   "Min/MaxSpareServers" : "Min/MaxSpareThreads",
+			   n, c->idle, c->children);
+	spawn_children(m, n);
+	/* Exponential: a shortage that lasts gets 1, 2, 4 ... 32 a round. */
+	if (m->hold_off_rounds > 0)
+		m->hold_off_rounds--;
+	else if (m->spawn_rate < MAX_SPAWN_RATE)
+		m->spawn_rate *= 2;
+}
+
+/* Once a round: too few idle workers -> spawn; too many -> retire one
+ * child gracefully (one a round, so the pool shrinks slowly). */
+static void perform_idle_maintenance(struct master *m)
+{
+	struct census c;
+
+	take_census(m, &c);
+	if (c.idle > m->max_spare && c.retire_slot >= 0) {
+		struct sb_process *proc = &m->sb->procs[c.retire_slot];
+		pid_t pid = SB_LOAD(proc->pid);
+
+		SB_STORE(proc->quiescing, 1);
+		if (pid > 0 && kill(pid, SIGUSR1) < 0 && errno != ESRCH)
+			log_warn("kill(%d, SIGUSR1): %s", (int)pid,
+				 strerror(errno));
+		m->spawn_rate = 1;
+	} else if (c.idle < m->min_spare) {
+		spawn_for_shortage(m, &c);
+	} else {
+		m->spawn_rate = 1;
+	}
+}
+
+/* ---- Configuration, signals, the main loop ----------------------------- */
+
+/* The limits in workers: a worker is a process for prefork and a thread
+ * for worker and event, so one loop regulates all three. */
+static void configure(struct master *m)
+{
+	const struct config *cfg = &m->srv->cfg;
+	long tpc = cfg->mpm == MPM_PREFORK ? 1 : cfg->threads_per_child;
+	long max_children, limit = cfg->server_limit;
+
+	if (tpc < 1)
+		tpc = 1;
+	if (tpc > m->sb->thread_limit)
+		tpc = m->sb->thread_limit;
+	if (limit > m->sb->server_limit)
+		limit = m->sb->server_limit; /* ServerLimit is fixed at start */
+	max_children = cfg->max_request_workers / tpc;
+	if (max_children > limit)
+		max_children = limit;
+	if (max_children < 1)
+		max_children = 1;
+	m->threads_per_child = (int)tpc;
+	m->max_children = (int)max_children;
+	if (cfg->mpm == MPM_PREFORK) {
+		m->min_spare = (int)cfg->min_spare_servers;
+		m->max_spare = (int)cfg->max_spare_servers;
+	} else {
+		m->min_spare = (int)cfg->min_spare_threads;
+		m->max_spare = (int)cfg->max_spare_threads;
+	}
+	m->spawn_rate = 1;
+	m->max_workers_reported = false;
+}
+
+static void start_children(struct master *m)
+{
+	long n = m->srv->cfg.start_servers;
+
+	if (n > m->max_children)
+		n = m->max_children;
+	spawn_children(m, (int)n);
+}
+
+/* HUP: everything stops, the configuration is re-read, counters reset. */
+static void restart_now(struct master *m)
+{
+	log_notice("SIGHUP received.  Attempting to restart");
+	server_reload(m->srv);
+	stop_children(m);
+	scoreboard_restart(m->sb, true);
+	configure(m);
+	log_notice("mpm-kit (%s) configured -- resuming normal operations",
+		   m->srv->mpm->name);
+	start_children(m);
+}
+
+/* USR1: a new generation starts at once while the old one finishes its
+ * connections. The listening sockets never close, so a client that
+ * connects meanwhile waits in the backlog until some child accepts. */
+static void restart_gracefully(struct master *m)
+{
+	log_notice("SIGUSR1 received.  Doing graceful restart");
+	server_reload(m->srv);
+	scoreboard_restart(m->sb, false);
+	signal_children(m, SIGUSR1, true);
+	configure(m);
+	m->hold_off_rounds = HOLD_OFF_ROUNDS;
+	log_notice("mpm-kit (%s) configured -- resuming normal operations",
+		   m->srv->mpm->name);
+	start_children(m);
+}
+
+static int shutdown_now(struct master *m)
+{
+	log_notice("caught SIGTERM, shutting down");
+	stop_children(m);
+	return 0;
+}
+
+/* WINCH: children finish what they are doing; no new ones are started. */
+static int shutdown_gracefully(struct master *m)
+{
+	log_notice("caught SIGWINCH, shutting down gracefully");
+	signal_children(m, SIGUSR1, false);
+	if (!wait_for_children(m, GRACEFUL_STOP_TIMEOUT_MS, true)) {
+		log_warn("%d children still busy, stopping them now",
+			 live_children(m));
+		stop_children(m);
+	}
+	return 0;
+}
+
+int master_run(struct server *srv, child_main_fn child_main)
+{
+	struct master m = {
+		.srv = srv,
+		.sb = the_scoreboard,
+		.child_main = child_main,
+	};
+	int64_t next_round;
+
+	server_install_signals();
+	configure(&m);
+	start_children(&m);
+	next_round = now_monotonic_ms() + MAINTENANCE_INTERVAL_MS;
+	for (;;) {
+		int64_t now = now_monotonic_ms();
+
+		if (now < next_round)
+			wait_for_wake(next_round - now);
+		reap_children(&m);
+		/* Clear each flag before acting: a second signal that
+		 * arrives meanwhile is seen on the next turn. */
+		if (server_stop)
+			return shutdown_now(&m);
+		if (server_graceful_stop)
+			return shutdown_gracefully(&m);
+		if (server_restart) {
+			server_restart = 0;
+			restart_now(&m);
+		} else if (server_graceful) {
+			server_graceful = 0;
+			restart_gracefully(&m);
+		}
+		now = now_monotonic_ms();
+		if (now >= next_round) {
+			perform_idle_maintenance(&m);
+			next_round = now + MAINTENANCE_INTERVAL_MS;
+		}
+	}
+}

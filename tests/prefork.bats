@@ -1,0 +1,237 @@
+#!/usr/bin/env bats
+# prefork.bats - the behaviour that makes 01-prefork a prefork MPM.
+#
+# What it teaches: Apache's prefork master never serves a request; it keeps
+# a pool of single-threaded children between MinSpareServers and
+# MaxSpareServers idle ones, replaces children that exit or crash, retires
+# them after MaxConnectionsPerChild connections, and turns signals into
+# restarts. Each test here makes one of those visible: children counted
+# with ps (and /server-status), a child killed, a crash that loses only its
+# own request, a graceful restart under load that loses none.
+# Run: bats tests/prefork.bats (MPM is always prefork here).
+
+MPM=prefork
+load helpers
+
+teardown() {
+	stop_server
+}
+
+child_count() {
+	children_pids | wc -l
+}
+
+count_is() { # N
+	[ "$(child_count)" -eq "$1" ]
+}
+
+count_at_most() { # N
+	[ "$(child_count)" -le "$1" ]
+}
+
+# Workers /server-status sees: busy + idle (one per prefork child).
+status_workers() {
+	local busy idle
+
+	busy="$(status_auto BusyWorkers)"
+	idle="$(status_auto IdleWorkers)"
+	echo $((busy + idle))
+}
+
+# Run `curl PATH` in the background for each of N requests; each writes its
+# status code (or 000) to $BATS_TEST_TMPDIR/codes.NAME.I. wait_gets waits
+# for them (a bare `wait` would wait for the server too).
+GETS=()
+parallel_gets() { # NAME N PATH
+	local i
+
+	for i in $(seq 1 "$2"); do
+		curl -s -o /dev/null -w '%{http_code}' --max-time 30 \
+			"http://127.0.0.1:$PORT$3" \
+			>"$BATS_TEST_TMPDIR/codes.$1.$i" 2>/dev/null 3>&- &
+		GETS+=($!)
+	done
+}
+
+wait_gets() {
+	local pid
+
+	for pid in "${GETS[@]}"; do
+		wait "$pid" || true
+	done
+	GETS=()
+}
+
+# All N status codes of parallel_gets NAME are 200.
+all_ok() { # NAME N
+	local i code
+
+	for i in $(seq 1 "$2"); do
+		code="$(cat "$BATS_TEST_TMPDIR/codes.$1.$i" 2>/dev/null)"
+		[ "$code" = 200 ] || fail "request $i of $1 gave [$code]" ||
+			return 1
+	done
+}
+
+@test "StartServers children are forked at start" {
+	start_server -c 'StartServers 3' -c 'MinSpareServers 1' \
+		-c 'MaxSpareServers 5'
+	wait_until -t 5 count_is 3 || fail "$(child_count) children, not 3"
+	assert_equal "$(status_workers)" 3 "busy + idle workers"
+}
+
+@test "the pool grows under load and shrinks back toward MaxSpareServers" {
+	start_server -c 'StartServers 2' -c 'MinSpareServers 2' \
+		-c 'MaxSpareServers 4' -c 'LabHandlers On'
+	wait_until -t 5 count_is 2 || fail "$(child_count) children at start"
+	parallel_gets load 12 '/lab/sleep?ms=3000'
+	peak=2
+	for i in $(seq 1 40); do  # watch for 8 s
+		n="$(child_count)"
+		[ "$n" -le "$peak" ] || peak=$n
+		sleep 0.2
+	done
+	wait_gets  # every curl has its answer (each is bounded)
+	all_ok load 12
+	[ "$peak" -ge 5 ] || fail "children peaked at $peak under 12 requests"
+	# Idle now: one idle child retired per second down to MaxSpareServers.
+	wait_until -t 25 count_at_most 4 ||
+		fail "still $(child_count) children (peak $peak) after 25 s idle"
+	n="$(status_workers)"
+	[ "$n" -le 4 ] && [ "$n" -ge 2 ] ||
+		fail "/server-status counts $n workers after the load"
+}
+
+@test "MaxConnectionsPerChild 2 replaces a child after two connections" {
+	# MaxSpareServers 1 is raised to MinSpareServers + 1 = 2, as Apache
+	# does: the pool holds one or two children.
+	start_server -c 'StartServers 1' -c 'MinSpareServers 1' \
+		-c 'MaxSpareServers 1' -c 'MaxConnectionsPerChild 2'
+	wait_until -t 5 count_is 1
+	first="$(children_pids)"
+	for i in 1 2 3; do
+		assert_equal "$(http_code /files/1k.txt)" 200 "request $i"
+	done
+	replaced() {
+		local now
+
+		now="$(children_pids)"
+		[ -n "$now" ] && ! grep -qx "$first" <<<"$now"
+	}
+	wait_until -t 10 replaced ||
+		fail "child $first still serving: $(children_pids)"
+	assert_alive
+	wait_until -t 5 count_at_most 2 ||
+		fail "children: $(children_pids | tr '\n' ' ')"
+}
+
+@test "a child killed with SIGKILL is replaced" {
+	start_server -c 'StartServers 3' -c 'MinSpareServers 3' \
+		-c 'MaxSpareServers 5'
+	wait_until -t 5 count_is 3
+	victim="$(children_pids | head -n 1)"
+	kill -9 "$victim"
+	back() {
+		count_is 3 && ! children_pids | grep -qx "$victim"
+	}
+	wait_until -t 10 back ||
+		fail "after kill -9 $victim: children $(children_pids | tr '\n' ' ')"
+	assert_alive
+}
+
+@test "USR1 (graceful restart) during a load loses no request" {
+	start_server -c 'StartServers 3' -c 'MinSpareServers 2' \
+		-c 'MaxSpareServers 5'
+	wait_until -t 5 count_is 3
+	before="$(children_pids)"
+	codes="$BATS_TEST_TMPDIR/codes"
+	(
+		for i in $(seq 1 200); do
+			curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 \
+				"http://127.0.0.1:$PORT/files/1k.txt"
+		done >"$codes"
+	) 3>&- &
+	loop=$!
+	half() { [ "$(wc -l <"$codes")" -ge 60 ]; }
+	wait_until -t 20 half || fail "the load did not start"
+	kill -USR1 "$SRV_PID"
+	wait "$loop"
+	assert_equal "$(wc -l <"$codes")" 200 "requests done"
+	assert_equal "$(grep -cx 200 "$codes")" 200 "requests answered 200"
+	renewed() { ! children_pids | grep -qxF -f <(echo "$before"); }
+	wait_until -t 10 renewed ||
+		fail "old children still there: $(children_pids | tr '\n' ' ')"
+	grep -q 'graceful restart' "$SRV_DIR/error.log"
+	assert_alive
+}
+
+@test "HUP restarts: new children, same master, still answering" {
+	start_server -c 'StartServers 3' -c 'MinSpareServers 2' \
+		-c 'MaxSpareServers 5'
+	wait_until -t 5 count_is 3
+	before="$(children_pids)"
+	kill -HUP "$SRV_PID"
+	renewed() {
+		local now
+
+		now="$(children_pids)"
+		[ -n "$now" ] && ! grep -qxF -f <(echo "$before") <<<"$now"
+	}
+	wait_until -t 10 renewed ||
+		fail "children before [$before] after [$(children_pids)]"
+	process_alive "$SRV_PID" || fail "the master is gone"
+	assert_alive
+}
+
+@test "TERM stops the master and every child within 5 s" {
+	start_server -c 'StartServers 3' -c 'MinSpareServers 2' \
+		-c 'MaxSpareServers 5'
+	wait_until -t 5 count_is 3
+	kids="$(children_pids)"
+	# An idle keep-alive connection must not hold the stop back.
+	raw -c -t 8000 'GET / HTTP/1.1\r\nHost: t\r\n\r\n' \
+		>"$BATS_TEST_TMPDIR/held" 3>&- &
+	held=$!
+	sleep 0.3
+	kill -TERM "$SRV_PID"
+	gone() { [ -z "$(group_pids "$SRV_PID")" ]; }
+	wait_until -t 5 gone || fail "still running: $(group_pids "$SRV_PID")"
+	for pid in $kids; do
+		! process_alive "$pid" || fail "child $pid survived"
+	done
+	wait "$held"
+	assert_equal "$(tail -n 1 "$BATS_TEST_TMPDIR/held")" CLOSED
+}
+
+@test "/lab/crash loses only the crashing request" {
+	start_server -c 'StartServers 3' -c 'MinSpareServers 3' \
+		-c 'MaxSpareServers 5' -c 'LabHandlers On'
+	wait_until -t 5 count_is 3
+	parallel_gets slow 1 '/lab/sleep?ms=1500'
+	sleep 0.3
+	rc=0
+	curl -s -o /dev/null --max-time 10 \
+		"http://127.0.0.1:$PORT/lab/crash" || rc=$?
+	[ "$rc" = 52 ] || [ "$rc" = 56 ] ||
+		fail "the crashing request: curl exit $rc, not 52/56"
+	wait_gets
+	all_ok slow 1
+	assert_alive
+	wait_until -t 10 count_is 3 || fail "$(child_count) children"
+}
+
+@test "reaching MaxRequestWorkers queues requests and is logged once" {
+	start_server -c 'StartServers 2' -c 'MinSpareServers 1' \
+		-c 'MaxSpareServers 2' -c 'MaxRequestWorkers 2' \
+		-c 'LabHandlers On'
+	wait_until -t 5 count_is 2
+	parallel_gets first 4 '/lab/sleep?ms=1500'
+	wait_gets
+	all_ok first 4
+	parallel_gets second 4 '/lab/sleep?ms=1500'
+	wait_gets
+	all_ok second 4
+	assert_equal "$(grep -c 'reached MaxRequestWorkers' "$SRV_DIR/error.log")" \
+		1 "MaxRequestWorkers lines in the error log"
+	count_at_most 2 || fail "$(child_count) children with MaxRequestWorkers 2"
+}
