@@ -145,7 +145,9 @@ static int grow_buffer(struct conn *c, size_t more)
 		return -1;
 	if (c->len > 0)
 		memcpy(buf, c->buf, c->len);
-	if (c->head_complete)
+	/* Even before the head is complete: an error answer logs the
+	 * request line parsed so far. */
+	if (c->buf != NULL)
 		rebase_request(&c->req, c->buf, buf);
 	free(c->buf);
 	c->buf = buf;
@@ -424,15 +426,16 @@ static void discard_body(struct conn *c)
 
 /* ---- Processing and sending ---- */
 
-/* Is the process being asked to stop (a signal in this process, or its
- * wake fd made readable by the MPM)? Then no more keep-alive. */
+/* Is the process being asked to stop? The MPM makes c->wake_fd readable
+ * then (a pipe nobody drains while connections are served); a connection
+ * without one looks at this process's signal flags. */
 static bool process_stopping(const struct conn *c)
 {
 	struct pollfd p = { .fd = c->wake_fd, .events = POLLIN };
 
-	if (server_stop || server_graceful || server_graceful_stop)
-		return true;
-	return c->wake_fd >= 0 && poll(&p, 1, 0) == 1;
+	if (c->wake_fd < 0)
+		return server_stop || server_graceful || server_graceful_stop;
+	return poll(&p, 1, 0) == 1;
 }
 
 static bool decide_keep_alive(struct conn *c, long *max_left)
