@@ -532,6 +532,17 @@ static int find_index(struct conn *c, struct file *f)
 	return status;
 }
 
+/* Out of descriptors or memory is the server's trouble, not the
+ * client's: 503, so a student sees it is temporary. */
+static int open_error_status(int err)
+{
+	if (err == ENOENT)
+		return 404;
+	if (err == EMFILE || err == ENFILE || err == ENOMEM)
+		return 503;
+	return 403;
+}
+
 static bool method_allowed(struct conn *c)
 {
 	struct response *r = &c->resp;
@@ -597,7 +608,7 @@ void static_handle(struct conn *c)
 	 * opened, not what stat saw. */
 	f.fd = open(f.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (f.fd < 0) {
-		response_error(r, errno == ENOENT ? 404 : 403, NULL);
+		response_error(r, open_error_status(errno), NULL);
 		return;
 	}
 	if (fstat(f.fd, &f.st) != 0 || !S_ISREG(f.st.st_mode)) {
