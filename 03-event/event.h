@@ -1,0 +1,63 @@
+/*
+ * event.h - what the two halves of an event child tell each other.
+ *
+ * listener.c is the child's main thread: one epoll set holding every
+ * connection that waits for its client. event.c is the rest of the child
+ * and the job of its worker threads: run a request whose head the listener
+ * has read, send the response, and give the connection back. This header
+ * is the whole contract between them: the states a connection can be in,
+ * what a worker is asked to do, and how it hands a connection back.
+ */
+#ifndef KIT_EVENT_H
+#define KIT_EVENT_H
+
+#include <stdbool.h>
+
+struct conn;
+struct server;
+struct worker_pool;
+struct listener;
+
+/* The life of a connection (drawn in 03-event/README.md). Only two states
+ * involve a thread: CS_IN_WORKER. All the others wait in the listener. */
+enum conn_state {
+	CS_READ_HEAD,        /* a request head is (maybe) arriving: Timeout */
+	CS_KEEPALIVE,        /* between requests, nothing received yet:
+				KeepAliveTimeout */
+	CS_WAIT_WORKER,      /* work to do, every thread busy: in line */
+	CS_IN_WORKER,        /* a worker thread owns it; hands off! */
+	CS_WRITE_COMPLETION, /* the response did not fit in the socket
+				buffer: wait until writable, Timeout */
+	CS_LINGER,           /* write side shut, reading until EOF: 2 s a
+				read, 30 s in all */
+	CS_CLOSED,           /* only as a worker's verdict: close it now */
+	CS_COUNT
+};
+
+/* What a worker thread is asked to do with a connection. */
+enum job_kind {
+	JOB_PROCESS,  /* a complete head is parsed: run it, send, ... */
+	JOB_FINISH,   /* the listener finished sending: log, then go on */
+	JOB_TIMEOUT,  /* part of a head arrived, then Timeout: answer 408 */
+};
+
+/* The listener of scoreboard process slot `slot`. NULL (logged) on
+ * failure. */
+struct listener *listener_create(struct server *srv, int slot);
+
+/* Run the listener until a TERM (returns false) or until a graceful stop
+ * has no connection left (returns true). */
+bool listener_run(struct listener *l, struct worker_pool *pool);
+
+void listener_destroy(struct listener *l);
+
+/* For a worker thread: what to do with c, which the listener queued. */
+enum job_kind listener_job_of(struct conn *c);
+
+/* For a worker thread: give c back to the listener, which puts it in
+ * state next (CS_READ_HEAD, CS_KEEPALIVE, CS_WRITE_COMPLETION, CS_LINGER
+ * or CS_CLOSED). The worker must not touch c afterwards. */
+void listener_hand_back(struct listener *l, struct conn *c,
+			enum conn_state next);
+
+#endif

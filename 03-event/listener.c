@@ -1,0 +1,504 @@
+/*
+ * listener.c - the event MPM's listener: one thread, one epoll set, and
+ * every connection of the child that is waiting for its client.
+ *
+ * What it teaches: a connection spends most of its life waiting: for the
+ * rest of a request head, for the next request (keep-alive), for a slow
+ * reader to take the rest of a response, for a client to finish sending
+ * while we close. In 02-worker each of those waits holds a thread. Here a
+ * waiting connection is a ~100-byte record in this thread's epoll set, and
+ * a worker thread is taken only for work that does not wait: a complete
+ * request head to run (event.c).
+ *
+ * Read it as a state machine (drawn in README.md):
+ *   - enum conn_state (event.h): where a connection is;
+ *   - conn_event(): the one switch, "this connection is ready, or its
+ *     time is up: what now?";
+ *   - take_back(): where a connection a worker gives back goes next;
+ *   - listener_run(): the loop: epoll_wait until the nearest timeout,
+ *     handle the events, take back, expire, accept or stop accepting.
+ * The lists, the timeout queues (deadline_of()) and the hand-off itself
+ * are in queues.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "listener.h"
+#include "log.h"
+#include "master.h"
+#include "scoreboard.h"
+#include "server.h"
+#include "workers.h"
+
+#define MAX_EVENTS 128         /* epoll events taken per wake-up */
+#define ACCEPT_BATCH 32        /* accept() calls per socket per wake-up */
+#define LINGER_READS 16        /* reads per wake-up, so nobody hogs us */
+
+/* TERM, HUP or INT reached this child (master.c's child_on_signal). */
+static bool must_stop_now(void)
+{
+	return server_stop != 0;
+}
+
+/* USR1 or WINCH (the master restarts gracefully or retires this child),
+ * or MaxConnectionsPerChild (which counts connections, as in Apache). */
+static bool must_stop_accepting(const struct listener *l)
+{
+	long limit = l->srv->cfg.max_connections_per_child;
+
+	return child_should_stop() || (limit > 0 && l->accepted >= limit);
+}
+
+/* ---- A new connection ---------------------------------------------------- */
+
+static void add_connection(struct listener *l, int fd)
+{
+	struct ev_conn *ec = calloc(1, sizeof(*ec));
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT };
+
+	if (ec == NULL) {
+		log_ratelimited("conn-malloc", 10, "out of memory for a "
+				"connection, closing it");
+		close(fd);
+		return;
+	}
+	ec->src = (struct source){ .kind = SRC_CONN, .fd = fd };
+	ec->state = CS_CLOSED;
+	ev.data.ptr = &ec->src;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		log_ratelimited("epoll-add", 10, "epoll_ctl(ADD): %s",
+				strerror(errno));
+		close(fd);
+		free(ec);
+		return;
+	}
+	l->conns++;
+	l->accepted++;
+	queue_in(l, ec, CS_READ_HEAD);
+}
+
+/* ---- What each state does when its socket is ready ---------------------- */
+
+/* Readable in CS_READ_HEAD or CS_KEEPALIVE: feed the parser what came. */
+static void read_head(struct listener *l, struct ev_conn *ec)
+{
+	bool new_request = ec->box == NULL || ec->box->conn.len == 0;
+	struct conn *c;
+
+	if (!attach(l, ec)) {
+		close_conn(l, ec);
+		return;
+	}
+	c = &ec->box->conn;
+	switch (conn_read_head(c)) {
+	case CONN_IO_DONE:      /* a whole head, or an error to answer */
+		to_worker(l, ec, JOB_PROCESS);
+		break;
+	case CONN_IO_AGAIN:
+		if (c->len == 0) {
+			detach_if_idle(ec);     /* nothing came after all */
+			arm(l, ec);
+		} else if (new_request || ec->state != CS_READ_HEAD) {
+			enter_state(l, ec, CS_READ_HEAD); /* Timeout starts */
+		} else {
+			arm(l, ec);     /* same request: same place in queue */
+		}
+		break;
+	default:                /* closed by the client, or reset */
+		close_conn(l, ec);
+		break;
+	}
+}
+
+/* Writable in CS_WRITE_COMPLETION: send what the socket takes now. */
+static void write_more(struct listener *l, struct ev_conn *ec)
+{
+	switch (conn_send(&ec->box->conn)) {
+	case CONN_IO_DONE:      /* a worker logs it and goes on */
+		to_worker(l, ec, JOB_FINISH);
+		break;
+	case CONN_IO_AGAIN:     /* progress: back to the tail, new Timeout */
+		enter_state(l, ec, CS_WRITE_COMPLETION);
+		break;
+	default:
+		close_conn(l, ec);
+		break;
+	}
+}
+
+/* Readable in CS_LINGER: drop what the client still sends. */
+static void linger_read(struct listener *l, struct ev_conn *ec)
+{
+	char sink[4096];
+	int i;
+
+	for (i = 0; i < LINGER_READS; i++) {
+		ssize_t n = recv(ec->src.fd, sink, sizeof(sink), 0);
+
+		if (n > 0 || (n < 0 && errno == EINTR))
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		close_conn(l, ec);  /* EOF (or an error): done */
+		return;
+	}
+	if (l->now >= ec->linger_end_ms)
+		close_conn(l, ec);
+	else
+		enter_state(l, ec, CS_LINGER);
+}
+
+/* Timeout in CS_READ_HEAD. Part of a head came: a worker answers 408 and
+ * closes (as conn_serve does in prefork and worker). Nothing came: close
+ * without a word. */
+static void read_timed_out(struct listener *l, struct ev_conn *ec)
+{
+	if (ec->box && ec->box->conn.len > 0)
+		to_worker(l, ec, JOB_TIMEOUT);
+	else
+		close_conn(l, ec);
+}
+
+/* The state machine: a connection is ready (or its time is up). */
+static void conn_event(struct listener *l, struct ev_conn *ec,
+		       bool timed_out)
+{
+	switch (ec->state) {
+	case CS_READ_HEAD:
+		if (timed_out)
+			read_timed_out(l, ec);
+		else
+			read_head(l, ec);
+		break;
+	case CS_KEEPALIVE:
+		if (timed_out)
+			close_conn(l, ec);
+		else
+			read_head(l, ec);
+		break;
+	case CS_WRITE_COMPLETION:
+		if (timed_out)
+			close_conn(l, ec);  /* a reader too slow for Timeout */
+		else
+			write_more(l, ec);
+		break;
+	case CS_LINGER:
+		if (timed_out)
+			close_conn(l, ec);
+		else
+			linger_read(l, ec);
+		break;
+	case CS_WAIT_WORKER:
+	case CS_IN_WORKER:
+	case CS_CLOSED:
+	case CS_COUNT:
+		/* A stale event (it was armed when a timeout sent it to a
+		 * worker): EPOLLONESHOT has disarmed it; ignore. */
+		break;
+	}
+}
+
+/* Everything at the head of a timeout queue whose time has come. */
+static void expire_timeouts(struct listener *l)
+{
+	struct ev_conn *ec;
+	int s;
+
+	for (s = 0; s < CS_COUNT; s++) {
+		if (!has_timeout(s))
+			continue;
+		while ((ec = l->lists[s].head) != NULL &&
+		       ec->expires_ms <= l->now)
+			conn_event(l, ec, true);
+	}
+}
+
+/* ---- Connections coming back from worker threads ---------------------- */
+
+static void start_linger(struct listener *l, struct ev_conn *ec)
+{
+	drop_box(ec);
+	/* Our FIN first; then what the client still sends is read and
+	 * dropped, so the kernel has no unread data to answer with a reset
+	 * that could destroy the response before the client reads it. */
+	if (shutdown(ec->src.fd, SHUT_WR) < 0) {
+		close_conn(l, ec);
+		return;
+	}
+	ec->linger_end_ms = l->now + LINGER_TOTAL_MS;
+	enter_state(l, ec, CS_LINGER);
+}
+
+/* Stopping: an idle keep-alive connection has no request in flight, so
+ * it closes, unless the client's next request has just arrived (then it
+ * is served, with "Connection: close"). Looking first makes the race that
+ * every keep-alive close has with a client's next request much shorter. */
+static void close_unless_request_came(struct listener *l, struct ev_conn *ec)
+{
+	char byte;
+
+	if (recv(ec->src.fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1)
+		read_head(l, ec);       /* leaves CS_KEEPALIVE: bytes came */
+	else
+		close_conn(l, ec);
+}
+
+static void take_back(struct listener *l, struct ev_conn *ec)
+{
+	switch (ec->verdict) {
+	case CS_KEEPALIVE:
+		if (l->stopping) {
+			close_unless_request_came(l, ec);
+			break;
+		}
+		detach_if_idle(ec);
+		enter_state(l, ec, CS_KEEPALIVE);
+		break;
+	case CS_READ_HEAD:
+	case CS_WRITE_COMPLETION:
+		enter_state(l, ec, ec->verdict);
+		break;
+	case CS_LINGER:
+		start_linger(l, ec);
+		break;
+	default:
+		close_conn(l, ec);
+		break;
+	}
+}
+
+static void take_back_all(struct listener *l)
+{
+	struct ev_conn *ec = take_handed_back(l), *next;
+
+	for (; ec != NULL; ec = next) {
+		next = ec->handback_next;
+		take_back(l, ec);
+	}
+}
+
+/* ---- Accepting ---------------------------------------------------------- */
+
+/* Apache's AsyncRequestWorkerFactor: a child takes new connections while
+ * those it has (lingering ones aside) stay below ThreadsPerChild +
+ * factor * idle threads. Beyond that, new clients wait in the kernel's
+ * backlog, where a child with more idle threads can take them. */
+static bool below_connection_limit(const struct listener *l)
+{
+	long idle = l->threads - (long)l->lists[CS_IN_WORKER].count;
+	long conns = (long)l->conns - (long)l->lists[CS_LINGER].count;
+	double factor = l->srv->cfg.async_request_worker_factor;
+
+	return conns < l->threads + (long)(factor * (double)idle);
+}
+
+/* Put the listening sockets in the epoll set, or take them out. With
+ * EPOLLEXCLUSIVE the kernel wakes one of the children waiting on a socket
+ * for a new connection, not every child (README.md says why not
+ * SO_REUSEPORT). */
+static void update_accepting(struct listener *l)
+{
+	bool want = !l->stopping && l->now >= l->accept_paused_until &&
+		    below_connection_limit(l);
+	int i;
+
+	if (want == l->accepting)
+		return;
+	for (i = 0; i < l->listen_count; i++) {
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE,
+					  .data.ptr = &l->listen_src[i] };
+		int op = want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL;
+
+		if (epoll_ctl(l->epfd, op, l->listen_src[i].fd, &ev) < 0)
+			log_error("epoll_ctl(%s listening socket): %s",
+				  want ? "ADD" : "DEL", strerror(errno));
+	}
+	l->accepting = want;
+	sb_proc_set_accepting(l->proc, want);
+}
+
+/* accept() failed: out of descriptors or memory means the connection
+ * stays in the backlog and would wake us again at once; pause instead of
+ * spinning. */
+static void accept_failed(struct listener *l, int why)
+{
+	if (why != NET_ACCEPT_BACKOFF)
+		return;
+	l->accept_paused_until = l->now + NET_ACCEPT_BACKOFF_MS;
+	update_accepting(l);
+}
+
+static void accept_connections(struct listener *l, int listen_fd)
+{
+	int i;
+
+	/* must_stop_accepting(): the main loop begins the graceful stop. */
+	for (i = 0; i < ACCEPT_BATCH && l->accepting &&
+		    !must_stop_accepting(l); i++) {
+		int fd = net_accept(listen_fd);
+
+		if (fd < 0) {
+			accept_failed(l, fd);
+			return;
+		}
+		add_connection(l, fd);
+		update_accepting(l);    /* at the limit: stop here */
+	}
+}
+
+/* ---- The loop ----------------------------------------------------------- */
+
+/* Stop accepting, close idle keep-alive connections (no request is in
+ * flight on them), let every other connection finish. */
+static void begin_graceful_stop(struct listener *l)
+{
+	int i;
+
+	l->stopping = true;
+	sb_proc_set_quiescing(l->proc, true);
+	update_accepting(l);
+	/* Our copies only: the master and the other children keep them. */
+	for (i = 0; i < l->listen_count; i++)
+		close(l->listen_src[i].fd);
+	if (write(l->stopping_pipe[1], "!", 1) < 0)
+		log_error("stopping pipe: %s", strerror(errno));
+	while (l->lists[CS_KEEPALIVE].head)
+		close_unless_request_came(l, l->lists[CS_KEEPALIVE].head);
+}
+
+/* Apache's event columns of /server-status, for this process. */
+static void publish_counts(struct listener *l)
+{
+	uint32_t now[4] = { l->conns, l->lists[CS_WRITE_COMPLETION].count,
+			    l->lists[CS_KEEPALIVE].count,
+			    l->lists[CS_LINGER].count };
+
+	if (memcmp(now, l->shown, sizeof(now)) == 0)
+		return;
+	memcpy(l->shown, now, sizeof(now));
+	sb_proc_set_conns(l->proc, now[0], now[1], now[2], now[3]);
+}
+
+bool listener_run(struct listener *l, struct worker_pool *pool)
+{
+	struct epoll_event events[MAX_EVENTS];
+
+	l->pool = pool;
+	l->now = now_monotonic_ms();
+	update_accepting(l);
+	for (;;) {
+		bool woken = false, handback = false;
+		int i, n;
+
+		publish_counts(l);
+		n = epoll_wait(l->epfd, events, MAX_EVENTS,
+			       next_timeout_ms(l));
+		if (n < 0 && errno != EINTR) {
+			log_error("epoll_wait: %s", strerror(errno));
+			return false;
+		}
+		l->now = now_monotonic_ms();
+		/* Each event touches only its own connection, so none of
+		 * the later events in this batch can point to a freed one. */
+		for (i = 0; i < n; i++) {
+			struct source *src = events[i].data.ptr;
+
+			switch (src->kind) {
+			case SRC_CONN:
+				conn_event(l, (struct ev_conn *)src, false);
+				break;
+			case SRC_LISTEN:
+				accept_connections(l, src->fd);
+				break;
+			case SRC_WAKE:
+				woken = true;
+				break;
+			case SRC_HANDBACK:
+				handback = true;
+				break;
+			}
+		}
+		if (woken)
+			server_drain_wake();
+		if (must_stop_now())
+			return false;
+		if (handback)
+			take_back_all(l);
+		expire_timeouts(l);
+		if (!l->stopping && must_stop_accepting(l))
+			begin_graceful_stop(l);
+		if (l->stopping && l->conns == 0)
+			return true;
+		dispatch(l);
+		update_accepting(l);
+	}
+}
+
+/* ---- Setting up and tearing down ---------------------------------------- */
+
+static bool watch(struct listener *l, struct source *src)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = src };
+
+	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, src->fd, &ev) == 0;
+}
+
+struct listener *listener_create(struct server *srv, int slot)
+{
+	struct listener *l = calloc(1, sizeof(*l));
+	int i;
+
+	if (l == NULL) {
+		log_error("listener: out of memory");
+		return NULL;
+	}
+	l->srv = srv;
+	l->proc = scoreboard_process(the_scoreboard, slot);
+	l->threads = (int)srv->cfg.threads_per_child;
+	l->stopping_pipe[0] = l->stopping_pipe[1] = -1;
+	l->wake_src = (struct source){ SRC_WAKE, server_wake_fd[0] };
+	l->handback_src = (struct source){ SRC_HANDBACK, -1 };
+	l->listen_count = srv->listen_count;
+	for (i = 0; i < srv->listen_count; i++)
+		l->listen_src[i] = (struct source){ SRC_LISTEN,
+						     srv->listen_fds[i] };
+	pthread_mutex_init(&l->handback_lock, NULL);
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	l->handback_src.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (l->epfd < 0 || l->handback_src.fd < 0 ||
+	    pipe2(l->stopping_pipe, O_CLOEXEC) < 0 ||
+	    !watch(l, &l->wake_src) || !watch(l, &l->handback_src)) {
+		log_error("listener: epoll/eventfd/pipe: %s", strerror(errno));
+		listener_destroy(l);
+		return NULL;
+	}
+	return l;
+}
+
+/* After a graceful stop (no connection is left, the pool has stopped). */
+void listener_destroy(struct listener *l)
+{
+	int s;
+
+	for (s = 0; s < CS_COUNT; s++)
+		while (l->lists[s].head)
+			close_conn(l, l->lists[s].head);
+	if (l->epfd >= 0)
+		close(l->epfd);
+	if (l->handback_src.fd >= 0)
+		close(l->handback_src.fd);
+	if (l->stopping_pipe[0] >= 0) {
+		close(l->stopping_pipe[0]);
+		close(l->stopping_pipe[1]);
+	}
+	pthread_mutex_destroy(&l->handback_lock);
+	free(l);
+}
