@@ -29,8 +29,6 @@
 #include "scoreboard.h"
 #include "server.h"
 
-#define ACCEPT_BACKOFF_MS 100 /* pause after EMFILE and the like */
-
 enum { ACCEPT_NONE = -1, ACCEPT_FATAL = -2 };
 
 static void sleep_ms(long ms)
@@ -44,40 +42,24 @@ static void sleep_ms(long ms)
 }
 
 /* Accept one connection from a listener that poll() said was readable.
- * Returns the socket, ACCEPT_NONE to go back to waiting, or ACCEPT_FATAL. */
+ * Returns the socket, ACCEPT_NONE to go back to waiting, or ACCEPT_FATAL.
+ *
+ * The thundering herd: every idle child sleeps in poll() on the same
+ * socket, and one new connection wakes them all; one wins accept(), the
+ * others get EAGAIN (NET_ACCEPT_RETRY) and go back to sleep. Watch it with
+ *   strace -f -e trace=poll,accept4 -p <child pid> ...
+ * (Apache's children block in accept() itself when there is one listener,
+ * which Linux wakes one at a time; we poll() because we also wait for the
+ * wake pipe and for several Listen sockets.) */
 static int accept_one(int listen_fd)
 {
-	int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd = net_accept(listen_fd);
 
-	if (fd >= 0)
-		return fd;
-	/* The thundering herd: every idle child sleeps in poll() on the same
-	 * socket, and one new connection wakes them all; one wins accept(),
-	 * the others get EAGAIN and go back to sleep. Watch it with
-	 *   strace -f -e trace=poll,accept4 -p <child pid> ...
-	 * (Apache's children block in accept() itself when there is one
-	 * listener, which Linux wakes one at a time; we poll() because we
-	 * also wait for the wake pipe and for several Listen sockets.) */
-	if (errno == EAGAIN || errno == EWOULDBLOCK)
-		return ACCEPT_NONE;
-	if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-	    errno == ENOMEM) {
-		/* Out of descriptors or memory: the connection stays in the
-		 * backlog. Back off rather than spin on a readable socket. */
-		log_ratelimited("accept-EMFILE", 10, "accept: %s (check ulimit "
-				"-n); pausing %d ms", strerror(errno),
-				ACCEPT_BACKOFF_MS);
-		sleep_ms(ACCEPT_BACKOFF_MS);
-		return ACCEPT_NONE;
-	}
-	if (errno == EBADF || errno == ENOTSOCK || errno == EINVAL ||
-	    errno == EFAULT) {
-		log_error("accept: %s", strerror(errno));
+	if (fd == NET_ACCEPT_BACKOFF)
+		sleep_ms(NET_ACCEPT_BACKOFF_MS);
+	if (fd == NET_ACCEPT_FATAL)
 		return ACCEPT_FATAL; /* a broken listener: let the master see */
-	}
-	/* EINTR, ECONNABORTED (the client gave up in the backlog) and the
-	 * network errors Linux passes on (see accept(2)): try again. */
-	return ACCEPT_NONE;
+	return fd >= 0 ? fd : ACCEPT_NONE;
 }
 
 /* Wait until a listening socket has a connection or a signal wakes us, and
@@ -99,7 +81,7 @@ static int accept_next(const struct server *srv)
 		if (errno != EINTR) {
 			log_ratelimited("child-poll", 10, "poll: %s",
 					strerror(errno));
-			sleep_ms(ACCEPT_BACKOFF_MS);
+			sleep_ms(NET_ACCEPT_BACKOFF_MS);
 		}
 		return ACCEPT_NONE;
 	}

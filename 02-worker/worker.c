@@ -38,7 +38,6 @@
 /* The listener sleeps in a condition variable (waiting for an idle thread)
  * or in poll() at most this long before it looks at its signal flags. */
 #define LISTENER_TICK_MS 100
-#define ACCEPT_BACKOFF_MS 100 /* pause after EMFILE and the like */
 
 struct worker_child {
 	struct server *srv;
@@ -96,21 +95,13 @@ static void serve_connection(void *ctx, struct conn *c, struct sb_worker *slot)
 static void accept_one(struct worker_child *ch, int listen_fd)
 {
 	struct conn *c;
-	int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd = net_accept(listen_fd);
 
 	if (fd < 0) {
-		/* EAGAIN: another child won this connection (every child
-		 * polls the same sockets). The others: the client gave up. */
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
-		    errno == ECONNABORTED || errno == EPROTO)
-			return;
-		/* EMFILE, ENFILE, ENOBUFS...: the connection stays in the
-		 * backlog and poll() says readable again at once; pause
-		 * instead of spinning on it. */
-		log_ratelimited("accept-EMFILE", 10, "accept: %s (check ulimit "
-				"-n); pausing %d ms", strerror(errno),
-				ACCEPT_BACKOFF_MS);
-		sleep_ms(ACCEPT_BACKOFF_MS);
+		/* RETRY: another child won this connection (every child polls
+		 * the same sockets), or the client gave up. */
+		if (fd == NET_ACCEPT_BACKOFF)
+			sleep_ms(NET_ACCEPT_BACKOFF_MS);
 		return;
 	}
 	c = malloc(sizeof(*c));

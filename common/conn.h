@@ -66,6 +66,12 @@ void conn_close(struct conn *c);
  * c->resp with c->keep_alive = false, and CONN_IO_DONE is returned too, so
  * the caller sends it like any other response. */
 enum conn_io conn_read_head(struct conn *c);
+/* Answer with an error instead of running a handler (a bad head, a 408):
+ * the connection closes after it, lingering so the client can read it. */
+void conn_answer_error(struct conn *c, int status, const char *why);
+/* Show the current request line on a scoreboard slot (conn_read_head does
+ * it for c->sb; event's worker threads do it for their own slot). */
+void conn_show_request(const struct conn *c, struct sb_worker *slot);
 /* True if bytes of a next request are already buffered (pipelining). */
 bool conn_has_buffered_request(const struct conn *c);
 

@@ -12,6 +12,7 @@
  * (net_wait with the wake pipe, so a signal interrupts any wait).
  */
 #include "server.h"
+#include "log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -136,4 +137,26 @@ void net_peer_name(int fd, char *out, size_t outlen)
 	}
 	if (!where || !inet_ntop(ss.ss_family, where, out, (socklen_t)outlen))
 		snprintf(out, outlen, "-");
+}
+
+int net_accept(int listen_fd)
+{
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	switch (errno) {
+	case EMFILE: case ENFILE: case ENOBUFS: case ENOMEM:
+		log_ratelimited("accept-EMFILE", 10, "accept: %s (check ulimit "
+				"-n); pausing %d ms", strerror(errno),
+				NET_ACCEPT_BACKOFF_MS);
+		return NET_ACCEPT_BACKOFF;
+	case EBADF: case ENOTSOCK: case EINVAL: case EFAULT:
+		log_error("accept: %s", strerror(errno));
+		return NET_ACCEPT_FATAL;
+	default:
+		/* EAGAIN, EINTR, ECONNABORTED and the network errors Linux
+		 * passes on (see accept(2)): nothing to take now. */
+		return NET_ACCEPT_RETRY;
+	}
 }

@@ -76,6 +76,18 @@ int net_set_nonblocking(int fd);
 /* Wait up to timeout_ms (-1: forever) for events on fd, or for wake_fd (if
  * >= 0) to become readable. Returns 1 ready, 0 timeout, -1 woken or error. */
 int net_wait(int fd, short events, int timeout_ms, int wake_fd);
+/* accept4() one connection, non-blocking and close-on-exec. Returns the
+ * socket, or what the MPM should do about the failure:
+ *   NET_ACCEPT_RETRY    nothing to take (another child won it, or the
+ *                       client gave up while it waited in the backlog);
+ *   NET_ACCEPT_BACKOFF  out of descriptors or memory (logged at most once
+ *                       every 10 s): the connection stays in the backlog
+ *                       and the socket stays readable, so pause accepting
+ *                       for NET_ACCEPT_BACKOFF_MS instead of spinning;
+ *   NET_ACCEPT_FATAL    the listening socket itself is broken. */
+enum { NET_ACCEPT_RETRY = -1, NET_ACCEPT_BACKOFF = -2, NET_ACCEPT_FATAL = -3 };
+#define NET_ACCEPT_BACKOFF_MS 100
+int net_accept(int listen_fd);
 /* Format a peer address "127.0.0.1". */
 void net_peer_name(int fd, char *out, size_t outlen);
 
