@@ -72,6 +72,7 @@ static void add_connection(struct listener *l, int fd)
 	}
 	ec->src = (struct source){ .kind = SRC_CONN, .fd = fd };
 	ec->state = CS_CLOSED;
+	net_peer_name(fd, ec->peer, sizeof(ec->peer));
 	ev.data.ptr = &ec->src;
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		log_ratelimited("epoll-add", 10, "epoll_ctl(ADD): %s",

@@ -48,6 +48,7 @@ struct ev_conn {
 	int64_t linger_end_ms;  /* CS_LINGER: the 30 s bound */
 	struct conn_box *box;   /* NULL while nothing is buffered */
 	unsigned requests;      /* answered so far, kept while box is NULL */
+	char peer[CONN_PEER_MAX]; /* the client's address, looked up once */
 	/* Written by the worker that hands it back, under handback_lock. */
 	enum conn_state verdict;
 	struct ev_conn *handback_next;

@@ -188,7 +188,7 @@ bool attach(struct listener *l, struct ev_conn *ec)
 				"connection, closing it");
 		return false;
 	}
-	conn_init(&box->conn, ec->src.fd, l->srv);
+	conn_init_with_peer(&box->conn, ec->src.fd, l->srv, ec->peer);
 	box->conn.wake_fd = l->stopping_pipe[0];
 	box->conn.requests = ec->requests;
 	box->ec = ec;

@@ -40,17 +40,25 @@ static const struct config *cfg_of(const struct conn *c)
 
 void conn_init(struct conn *c, int fd, const struct server *srv)
 {
+	char peer[CONN_PEER_MAX];
+
+	net_peer_name(fd, peer, sizeof(peer));
+	conn_init_with_peer(c, fd, srv, peer);
+}
+
+/* Event's listener gives a connection a struct conn again for each request
+ * (queues.c, attach()); it looks the peer up once, at accept, and saves a
+ * getpeername(2) a request by passing it here. */
+void conn_init_with_peer(struct conn *c, int fd, const struct server *srv,
+			 const char *peer)
+{
 	struct http_limits limits;
 
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
 	c->srv = srv;
 	c->wake_fd = -1;
-	net_peer_name(fd, c->peer, sizeof(c->peer));
-	/* Without TCP_NODELAY, Nagle's algorithm holds a small file body
-	 * sent after the head until the client's delayed ACK: 40 ms a
-	 * keep-alive request, whatever the MPM. */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	limits.request_line = (size_t)srv->cfg.limit_request_line;
 	limits.field_size = (size_t)srv->cfg.limit_request_field_size;
 	limits.fields = (size_t)srv->cfg.limit_request_fields;

@@ -21,9 +21,11 @@
 struct server;
 struct sb_worker;
 
+#define CONN_PEER_MAX 48        /* "127.0.0.1", or an IPv6 address */
+
 struct conn {
 	int fd;
-	char peer[48];
+	char peer[CONN_PEER_MAX];
 	const struct server *srv;
 	struct sb_worker *sb;   /* scoreboard slot of whoever serves it now */
 	int wake_fd;            /* readable when the process is stopping; -1 */
@@ -58,6 +60,9 @@ enum conn_io {
 };
 
 void conn_init(struct conn *c, int fd, const struct server *srv);
+/* The same, with the peer's address already known (no getpeername). */
+void conn_init_with_peer(struct conn *c, int fd, const struct server *srv,
+			 const char *peer);
 /* Close the socket (lingering if c->lingering) and free the buffer. */
 void conn_close(struct conn *c);
 
