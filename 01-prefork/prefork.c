@@ -17,7 +17,6 @@
  * are measured against.
  */
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -41,61 +40,28 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* Accept one connection from a listener that poll() said was readable.
- * Returns the socket, ACCEPT_NONE to go back to waiting, or ACCEPT_FATAL.
+/* Wait until a listening socket has a connection or a signal wakes us, and
+ * accept it. Returns the socket, ACCEPT_NONE to go back to waiting, or
+ * ACCEPT_FATAL.
  *
- * The thundering herd: every idle child sleeps in poll() on the same
- * socket, and one new connection wakes them all; one wins accept(), the
- * others get EAGAIN (NET_ACCEPT_RETRY) and go back to sleep. Watch it with
- *   strace -f -e trace=poll,accept4 -p <child pid> ...
- * (Apache's children block in accept() itself when there is one listener,
- * which Linux wakes one at a time; we poll() because we also wait for the
- * wake pipe and for several Listen sockets.) */
-static int accept_one(int listen_fd)
+ * Only one idle child wakes for a new connection (net_listeners_wait: an
+ * epoll set per child, EPOLLEXCLUSIVE). With a plain poll() on the shared
+ * socket every idle child would wake and all but one would get EAGAIN
+ * from accept(): the thundering herd, which cost this server two thirds
+ * of its connection rate (labs/perf/README.md). */
+static int accept_next(int epfd)
 {
-	int fd = net_accept(listen_fd);
+	int listen_fd = net_listeners_wait(epfd, -1);
+	int fd;
 
+	if (listen_fd < 0)
+		return ACCEPT_NONE; /* a signal: the caller checks the flags */
+	fd = net_accept(listen_fd);
 	if (fd == NET_ACCEPT_BACKOFF)
 		sleep_ms(NET_ACCEPT_BACKOFF_MS);
 	if (fd == NET_ACCEPT_FATAL)
 		return ACCEPT_FATAL; /* a broken listener: let the master see */
 	return fd >= 0 ? fd : ACCEPT_NONE;
-}
-
-/* Wait until a listening socket has a connection or a signal wakes us, and
- * accept it. */
-static int accept_next(const struct server *srv)
-{
-	struct pollfd pfd[CONFIG_MAX_LISTEN + 1];
-	int i, n = srv->listen_count;
-
-	for (i = 0; i < n; i++) {
-		pfd[i].fd = srv->listen_fds[i];
-		pfd[i].events = POLLIN;
-		pfd[i].revents = 0;
-	}
-	pfd[n].fd = server_wake_fd[0];
-	pfd[n].events = POLLIN;
-	pfd[n].revents = 0;
-	if (poll(pfd, (nfds_t)n + 1, -1) < 0) {
-		if (errno != EINTR) {
-			log_ratelimited("child-poll", 10, "poll: %s",
-					strerror(errno));
-			sleep_ms(NET_ACCEPT_BACKOFF_MS);
-		}
-		return ACCEPT_NONE;
-	}
-	if (pfd[n].revents)
-		return ACCEPT_NONE; /* a signal: the caller checks the flags */
-	for (i = 0; i < n; i++) {
-		if (pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) {
-			int fd = accept_one(pfd[i].fd);
-
-			if (fd != ACCEPT_NONE)
-				return fd;
-		}
-	}
-	return ACCEPT_NONE;
 }
 
 /* The whole connection, every keep-alive request of it, in this process. */
@@ -124,10 +90,13 @@ static int prefork_child_main(struct server *srv, int slot)
 	long limit = srv->cfg.max_connections_per_child;
 	long served = 0;
 	int status = 0;
+	int epfd = net_listeners_epoll(srv, server_wake_fd[0]);
 
+	if (epfd < 0)
+		return 1;
 	sb_set_state(w, SB_READY);
 	while (!child_should_stop()) {
-		int fd = accept_next(srv);
+		int fd = accept_next(epfd);
 
 		if (fd == ACCEPT_FATAL) {
 			status = 1;

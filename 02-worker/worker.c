@@ -20,7 +20,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,7 +35,7 @@
 #include "workers.h"
 
 /* The listener sleeps in a condition variable (waiting for an idle thread)
- * or in poll() at most this long before it looks at its signal flags. */
+ * or in epoll_wait() at most this long before it looks at its signal flags. */
 #define LISTENER_TICK_MS 100
 
 struct worker_child {
@@ -49,7 +48,6 @@ struct worker_child {
 	 * (The signal wake pipe cannot do this: the listener drains it.) */
 	int stopping_pipe[2];
 	long accepted;          /* for MaxConnectionsPerChild */
-	int next_listener;      /* where the next scan of the sockets starts */
 };
 
 /* TERM, HUP or INT reached this child (master.c's child handler). */
@@ -98,8 +96,8 @@ static void accept_one(struct worker_child *ch, int listen_fd)
 	int fd = net_accept(listen_fd);
 
 	if (fd < 0) {
-		/* RETRY: another child won this connection (every child polls
-		 * the same sockets), or the client gave up. */
+		/* RETRY: another child took this connection first, or the
+		 * client gave up. */
 		if (fd == NET_ACCEPT_BACKOFF)
 			sleep_ms(NET_ACCEPT_BACKOFF_MS);
 		return;
@@ -117,40 +115,10 @@ static void accept_one(struct worker_child *ch, int listen_fd)
 	worker_pool_push(ch->pool, c);
 }
 
-/* Wait for a connection on any listening socket, or for a signal (the
- * wake pipe), then accept one. Starting the scan at a rotating index keeps
- * one busy Listen from starving the others. */
-static void poll_and_accept(struct worker_child *ch, struct pollfd *pfd,
-			    int n)
-{
-	int i;
-
-	if (poll(pfd, (nfds_t)n + 1, LISTENER_TICK_MS) <= 0)
-		return; /* timeout, or EINTR: the caller looks at the flags */
-	if (pfd[n].revents)
-		server_drain_wake();
-	for (i = 0; i < n; i++) {
-		int k = (ch->next_listener + i) % n;
-
-		if (pfd[k].revents & (POLLIN | POLLERR | POLLHUP)) {
-			ch->next_listener = (k + 1) % n;
-			accept_one(ch, pfd[k].fd);
-			return;
-		}
-	}
-}
-
 /* The listener, in the child's main thread (the only thread that receives
  * signals: the pool's threads block them). */
-static void listener_loop(struct worker_child *ch)
+static void listener_loop(struct worker_child *ch, int epfd)
 {
-	struct pollfd pfd[CONFIG_MAX_LISTEN + 1];
-	int i, n = ch->srv->listen_count;
-
-	for (i = 0; i < n; i++)
-		pfd[i] = (struct pollfd){ .fd = ch->srv->listen_fds[i],
-					  .events = POLLIN };
-	pfd[n] = (struct pollfd){ .fd = server_wake_fd[0], .events = POLLIN };
 	while (!must_stop_now() && !must_stop_accepting(ch)) {
 		/* Apache's worker first waits until this child has an idle
 		 * thread, THEN accepts. While every thread is busy (or held
@@ -160,7 +128,13 @@ static void listener_loop(struct worker_child *ch)
 		 * in our queue where nobody would serve them. */
 		if (!worker_pool_wait_idle(ch->pool, LISTENER_TICK_MS))
 			continue;
-		poll_and_accept(ch, pfd, n);
+		/* One child's listener wakes for a new connection, not all
+		 * (EPOLLEXCLUSIVE: see net_listeners_epoll). */
+		int listen_fd = net_listeners_wait(epfd, LISTENER_TICK_MS);
+		if (listen_fd == NET_WAIT_WOKEN)
+			server_drain_wake(); /* a signal: look at the flags */
+		else if (listen_fd >= 0)
+			accept_one(ch, listen_fd);
 	}
 }
 
@@ -191,6 +165,7 @@ static void stop_gracefully(struct worker_child *ch)
 static int worker_child_main(struct server *srv, int slot)
 {
 	struct worker_child ch = { .srv = srv, .slot = slot };
+	int epfd;
 
 	if (pipe2(ch.stopping_pipe, O_CLOEXEC) < 0) {
 		log_error("child pipe2: %s", strerror(errno));
@@ -200,7 +175,10 @@ static int worker_child_main(struct server *srv, int slot)
 				    serve_connection, &ch);
 	if (ch.pool == NULL)
 		return 1;
-	listener_loop(&ch);
+	epfd = net_listeners_epoll(srv, server_wake_fd[0]);
+	if (epfd < 0)
+		return 1;
+	listener_loop(&ch, epfd);
 	if (!must_stop_now())
 		stop_gracefully(&ch);
 	/* TERM means now: the process exits (master.c's _exit) with its

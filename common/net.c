@@ -22,6 +22,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -168,4 +169,39 @@ int net_accept(int listen_fd)
 		 * passes on (see accept(2)): nothing to take now. */
 		return NET_ACCEPT_RETRY;
 	}
+}
+
+int net_listeners_epoll(const struct server *srv, int wake_fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = -1 };
+	int epfd = epoll_create1(EPOLL_CLOEXEC);
+
+	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, wake_fd, &ev) < 0)
+		goto fail;
+	for (int i = 0; i < srv->listen_count; i++) {
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.data.fd = srv->listen_fds[i];
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+			goto fail;
+	}
+	return epfd;
+fail:
+	log_error("epoll for the listening sockets: %s", strerror(errno));
+	if (epfd >= 0)
+		close(epfd);
+	return -1;
+}
+
+int net_listeners_wait(int epfd, int timeout_ms)
+{
+	struct epoll_event events[CONFIG_MAX_LISTEN + 1];
+	int n = epoll_wait(epfd, events, CONFIG_MAX_LISTEN + 1, timeout_ms);
+	int found = NET_WAIT_NOTHING;
+
+	for (int i = 0; i < n; i++) {
+		if (events[i].data.fd < 0)
+			return NET_WAIT_WOKEN;
+		found = events[i].data.fd;
+	}
+	return found;
 }
