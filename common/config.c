@@ -17,6 +17,8 @@
 #include "config.h"
 #include "http_parser.h"
 
+#include <grp.h>
+#include <pwd.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -89,6 +91,12 @@ static const struct directive directives[] = {
 	{ "PidFile", T_STRING, ALL, FIELD(pid_file), 0, 0, SAME("\"\""),
 	  "file the master writes its process id to (\"\" = none)",
 	  "a file name", true },
+	{ "User", T_STRING, ALL, FIELD(user), 0, 0, SAME("\"\""),
+	  "user the children run as when started as root (\"\" = stay)",
+	  "a user name", true },
+	{ "Group", T_STRING, ALL, FIELD(group), 0, 0, SAME("\"\""),
+	  "group the children run as when started as root (\"\" = User's)",
+	  "a group name", true },
 	{ "KeepAlive", T_FLAG, ALL, FIELD(keep_alive), 0, 0, SAME("On"),
 	  "keep a connection open for further requests", NULL, false },
 	{ "KeepAliveTimeout", T_TIME, ALL, FIELD(keep_alive_timeout_ms),
@@ -852,8 +860,45 @@ static int check_threaded(struct config *c, FILE *w, char *err,
 	return 0;
 }
 
+/* User and Group must name an account of this machine: say so at -t, not
+ * when the first child fails to start. */
+static int check_identity(struct config *c, char *err, size_t errlen)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	if (c->user[0] == '\0') {
+		if (c->group[0] != '\0') {
+			snprintf(err, errlen, "Group %s needs User too (the "
+				 "children switch both or neither)", c->group);
+			return -1;
+		}
+		return 0;
+	}
+	pw = getpwnam(c->user);
+	if (pw == NULL) {
+		snprintf(err, errlen, "User: no such user \"%s\" on this "
+			 "machine", c->user);
+		return -1;
+	}
+	c->user_id = pw->pw_uid;
+	c->group_id = pw->pw_gid;
+	if (c->group[0] == '\0')
+		return 0;
+	gr = getgrnam(c->group);
+	if (gr == NULL) {
+		snprintf(err, errlen, "Group: no such group \"%s\" on this "
+			 "machine", c->group);
+		return -1;
+	}
+	c->group_id = gr->gr_gid;
+	return 0;
+}
+
 int config_check(struct config *cfg, FILE *warnings, char *err, size_t errlen)
 {
+	if (check_identity(cfg, err, errlen) < 0)
+		return -1;
 	if (cfg->mpm == MPM_PREFORK)
 		return check_prefork(cfg, warnings, err, errlen);
 	return check_threaded(cfg, warnings, err, errlen);

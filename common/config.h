@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 enum mpm_kind { MPM_PREFORK, MPM_WORKER, MPM_EVENT };
 
@@ -40,6 +41,10 @@ struct config {
 	char error_log[PATH_MAX];        /* ErrorLog, "" = stderr */
 	char custom_log[PATH_MAX];       /* CustomLog FILE [common] | off, "" = off */
 	char pid_file[PATH_MAX];         /* PidFile, "" = none */
+	char user[64];                   /* User: children run as it ("" = */
+	char group[64];                  /* Group: don't switch), if root */
+	uid_t user_id;                   /* User and Group, resolved by */
+	gid_t group_id;                  /* config_check */
 	bool keep_alive;                 /* KeepAlive On */
 	long keep_alive_timeout_ms;      /* KeepAliveTimeout 5 (s, or "300ms") */
 	long max_keep_alive_requests;    /* MaxKeepAliveRequests 100, 0 = no limit */

@@ -121,6 +121,8 @@ static int child_setup(struct master *m, int slot, uint32_t generation,
 		log_error("child: sigaction: %s", strerror(errno));
 		return -1;
 	}
+	if (server_drop_privileges(m->srv) < 0)
+		return -1;
 	/* If the master is killed (kill -9), do not live on with the port. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != master_pid)
 		return -1;

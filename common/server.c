@@ -18,6 +18,7 @@
 #include "scoreboard.h"
 #include "version.h"
 
+#include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -325,6 +326,39 @@ static void log_started(const struct server *srv)
 
 /* Everything between a good configuration and mpm->run(); each failure
  * is one line on stderr and exit status 1. */
+int server_drop_privileges(const struct server *srv)
+{
+	const struct config *cfg = &srv->cfg;
+
+	if (geteuid() != 0 || cfg->user[0] == '\0')
+		return 0;
+	/* Group first: once the user is not root, it may not change groups. */
+	if (initgroups(cfg->user, cfg->group_id) < 0 ||
+	    setgid(cfg->group_id) < 0 || setuid(cfg->user_id) < 0) {
+		log_error("child: cannot switch to User %s: %s", cfg->user,
+			  strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) { /* must be impossible now */
+		log_error("child: still able to become root after User %s",
+			  cfg->user);
+		return -1;
+	}
+	return 0;
+}
+
+/* Say when the children will serve as root, or when User cannot apply. */
+static void warn_about_identity(const struct config *cfg)
+{
+	if (geteuid() == 0 && cfg->user[0] == '\0')
+		log_warn("running as root without User: the children that "
+			 "serve requests keep root's privileges (set User and "
+			 "Group, e.g. User nobody)");
+	else if (geteuid() != 0 && cfg->user[0] != '\0')
+		log_warn("User %s and Group are ignored: the server was not "
+			 "started as root", cfg->user);
+}
+
 static int start_and_run(struct server *srv)
 {
 	char err[CONFIG_ERROR_MAX + PATH_MAX];
@@ -354,6 +388,7 @@ static int start_and_run(struct server *srv)
 	}
 	server_install_signals();
 	log_started(srv);
+	warn_about_identity(cfg);
 	status = srv->mpm->run(srv);
 	remove_pid_file(srv->cfg.pid_file);
 	close_listeners(srv->listen_fds, srv->listen_count);

@@ -63,6 +63,12 @@ void server_reset_signals(void);
 /* Drain the wake pipe. */
 void server_drain_wake(void);
 
+/* In a new child: when the server was started as root and User is set,
+ * switch to User and Group (supplementary groups included) for good, as
+ * Apache's children do; the master keeps root to bind and signal. Returns
+ * -1 if the switch failed (the child must not serve as root then). */
+int server_drop_privileges(const struct server *srv);
+
 /* Re-read the configuration for HUP/USR1: on success the new values replace
  * srv->cfg (ServerLimit and ThreadLimit are kept, with a warning, as in
  * Apache) and listening sockets are rebound if Listen changed. On error the
