@@ -584,6 +584,20 @@ make_symlink_root() {
 	assert_alive
 }
 
+@test "half-closed client: requests sent before the client's FIN are answered" {
+	start_server
+	# Two pipelined requests, then shutdown(SHUT_WR): the server reads
+	# EOF after them, but must still send both responses, whole, and
+	# then close.
+	out="$("$RAW" -h -r -c -t 5000 "$PORT" \
+		'GET /files/64k.txt HTTP/1.1\r\nHost: t\r\n\r\nHEAD /small.txt HTTP/1.1\r\nHost: t\r\n\r\n')"
+	assert_equal "$(grep -c '^HTTP/1.1 200' <<<"$out")" 2 "responses"
+	assert_equal "$(tail -n 1 <<<"$out")" CLOSED
+	body="$("$RAW" -h -t 5000 "$PORT" 'GET /files/64k.txt HTTP/1.1\r\nHost: t\r\n\r\n' | wc -c)"
+	[ "$body" -gt 65536 ] || fail "only $body bytes of a 64 KiB file and its head"
+	assert_alive
+}
+
 # ---- Timeout ----
 
 @test "Timeout 1: half a request line gets 408 or a close within 5 s" {

@@ -16,6 +16,8 @@
  *   -e     print RESET if a read or write failed with ECONNRESET
  *   -k N   open N connections, send the bytes on each, read them all
  *   -p N   append N bytes of junk ('x') to the bytes to send
+ *   -h     half-close: shut the write side after sending (the server must
+ *          still answer what it received)
  *
  * Escapes in the bytes: \r \n \t \0 \\ \xNN. Exit status: 0, 1 if a
  * connection failed, 2 for a usage error.
@@ -47,8 +49,8 @@ struct client {
 
 static struct {
 	long split, delay_ms, wait_ms, timeout_ms, stop_after, conns, pad;
-	bool status_only, show_closed, show_reset;
-} opt = { 0, 0, 0, 5000, 0, 1, 0, false, false, false };
+	bool status_only, show_closed, show_reset, half_close;
+} opt = { 0, 0, 0, 5000, 0, 1, 0, false, false, false, false };
 
 static long long now_ms(void)
 {
@@ -225,7 +227,7 @@ static bool parse_options(int argc, char **argv)
 			     MAX_CONNS, 1 << 26 };
 	int ch;
 
-	while ((ch = getopt(argc, argv, "s:d:w:t:n:k:p:rce")) != -1) {
+	while ((ch = getopt(argc, argv, "s:d:w:t:n:k:p:rceh")) != -1) {
 		const char *which = strchr(numeric, ch);
 
 		if (ch == '?' || (which && !parse_number(optarg,
@@ -234,6 +236,7 @@ static bool parse_options(int argc, char **argv)
 		opt.status_only |= ch == 'r';
 		opt.show_closed |= ch == 'c';
 		opt.show_reset |= ch == 'e';
+		opt.half_close |= ch == 'h';
 	}
 	return opt.conns > 0 && argc - optind == 2;
 }
@@ -248,7 +251,7 @@ int main(int argc, char **argv)
 	if (!parse_options(argc, argv) ||
 	    !parse_number(argv[optind], 65535, &port)) {
 		fprintf(stderr, "usage: rawclient [-s N] [-d MS] [-w MS] "
-			"[-t MS] [-n N] [-r] [-c] [-e] [-k N] [-p N] PORT "
+			"[-t MS] [-n N] [-r] [-c] [-e] [-h] [-k N] [-p N] PORT "
 			"BYTES\n");
 		return 2;
 	}
@@ -276,6 +279,8 @@ int main(int argc, char **argv)
 			send_bytes(&cs[i], req + off,
 				   len - off < piece ? len - off : piece);
 	}
+	for (i = 0; opt.half_close && i < opt.conns; i++)
+		shutdown(cs[i].fd, SHUT_WR);
 	poll(NULL, 0, (int)opt.wait_ms);
 	read_all(cs, opt.conns);
 
