@@ -31,11 +31,20 @@ TOOLS_BIN := $(TOOLS_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 all: $(SERVERS) $(UNIT_BIN) $(TOOLS_BIN)
 
 help:
-	@echo "make            build the servers (01-prefork/prefork ...), unit tests and test tools"
-	@echo "make test       run every test suite (C unit tests and Bats) and print 'N passed, M failed'"
-	@echo "make run MPM=prefork   start that server on port 8080 with the bundled docroot and LabHandlers On"
-	@echo "make bench      the main job: compare the servers (see README)"
-	@echo "make sanitize   build with ASan+UBSan (clang if present) and run the whole suite"
+	@echo "make            build the servers, the load generator, the unit tests and test tools"
+	@echo "make bench      the main job: run the three servers through one sweep, print a table,"
+	@echo "                write CSV and SVG under results/ (BENCH_SECONDS=N, QUICK=1, PEERS=1, BENCH_OUT=DIR)"
+	@echo "make test       run every test suite (C unit tests and Bats); ends with 'N passed, M failed'"
+	@echo "make run MPM=prefork   start that server (prefork, worker or event) on port 8080,"
+	@echo "                with the bundled docroot and LabHandlers On"
+	@echo "make labs-check every lab in its quick mode, with its checks (part of make test)"
+	@echo "make labs-run   every lab in full (about 20 minutes); results in each lab's folder"
+	@echo "make slides     render slides/decks/*.md to self-contained HTML in slides/out/"
+	@echo "make perf       compare the servers with the limit server (and httpd, nginx if installed)"
+	@echo "make sanitize   the whole suite again with ASan+UBSan builds (clang if present)"
+	@echo "make tsan       ThreadSanitizer builds of worker and event under their suites and a load"
+	@echo "make valgrind   prefork and worker under valgrind memcheck during a short load"
+	@echo "make fuzz       libFuzzer targets for FUZZ_SECONDS each (default 180); fuzz-quick: 30 s"
 	@echo "make CC=clang   build with clang instead of gcc"
 	@echo "make clean      remove everything built"
 
@@ -85,8 +94,163 @@ SAN_CC := $(shell command -v clang >/dev/null 2>&1 && echo clang || echo gcc)
 sanitize:
 	$(MAKE) all CC=$(SAN_CC) BUILD=build/asan BIN=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  KIT_BUILD=build/asan KIT_BIN=build/asan tests/run-all
+	rm -rf build/asan/reports && mkdir -p build/asan/reports
+	@# Reports go to files (log_path): a child's report would otherwise go to
+	@# a stderr the tests throw away, and the master would replace the child.
+	@st=0; \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$(CURDIR)/build/asan/reports/asan \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(CURDIR)/build/asan/reports/ubsan \
+	  KIT_BUILD=build/asan KIT_BIN=build/asan tests/run-all || st=1; \
+	tests/sanitize/reports build/asan/reports "ASan/UBSan" || st=1; \
+	exit $$st
 
 clean:
 	rm -rf build 01-prefork/prefork 02-worker/worker 03-event/event
+
+# ---- Hardening: fuzzing, TSan, valgrind (issue 8) -------------------------
+# fuzz        libFuzzer targets of the parser, the path mapping and the static
+#             handler, with ASan+UBSan, FUZZ_SECONDS each (side by side):
+#             tests/fuzz/README.md
+# fuzz-quick  the same for 30 s (tests/fuzz.bats does this in `make test`)
+# tsan        ThreadSanitizer builds of worker and event under build/tsan:
+#             their suites plus a concurrent load; any report fails the run
+# valgrind    prefork and worker under memcheck during a short load: no
+#             invalid access, nothing "definitely lost" at exit
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 180
+FUZZ_DIR     := build/fuzz
+FUZZ_SAN     := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS  := $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -Icommon -pthread
+FUZZ_OBJ     := $(COMMON_SRC:%.c=$(FUZZ_DIR)/%.o)
+
+.PHONY: fuzz fuzz-quick fuzz-build tsan valgrind
+
+# Common objects get the fuzzer's coverage instrumentation too: without it
+# libFuzzer would be blind inside the code it is meant to explore.
+$(FUZZ_DIR)/common/%.o: common/%.c $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_%.o: tests/fuzz/fuzz_%.c $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_parser: $(FUZZ_DIR)/fuzz_parser.o $(FUZZ_DIR)/common/http_parser.o
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(FUZZ_DIR)/fuzz_path: $(FUZZ_DIR)/fuzz_path.o $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(FUZZ_DIR)/fuzz_static: $(FUZZ_DIR)/fuzz_static.o $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz-build: $(FUZZ_DIR)/fuzz_parser $(FUZZ_DIR)/fuzz_path $(FUZZ_DIR)/fuzz_static
+
+# The unit test that replays old findings includes the targets' checks.
+$(BUILD)/tests/unit/test_regressions.o: $(wildcard tests/fuzz/fuzz_*.c)
+
+fuzz: fuzz-build
+	tests/fuzz/run $(FUZZ_SECONDS)
+
+fuzz-quick: fuzz-build
+	tests/fuzz/run 30
+
+# TSan reports go to files (log_path), one per process, so that a report in
+# a child whose stderr a test threw away still fails the run. The servers
+# ignore /lab/unsafe's deliberate race through an attribute in lab.c.
+TSAN_DIR     := build/tsan
+TSAN_REPORTS := $(CURDIR)/$(TSAN_DIR)/reports
+tsan:
+	$(MAKE) all CC=clang BUILD=$(TSAN_DIR) BIN=$(TSAN_DIR) OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=thread"
+	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
+	@st=0; \
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 log_path=$(TSAN_REPORTS)/tsan" \
+	  KIT_BUILD=$(TSAN_DIR) KIT_BIN=$(TSAN_DIR) KIT_TSAN_REPORTS=$(TSAN_REPORTS) MPMS="worker event" \
+	  SUITES="tests/worker.bats tests/event.bats tests/sanitize/tsan-load.bats" \
+	  tests/run-all || st=1; \
+	tests/sanitize/reports $(TSAN_REPORTS) ThreadSanitizer || st=1; \
+	exit $$st
+
+valgrind: all
+	@UNIT=0 SUITES=tests/sanitize/valgrind.bats tests/run-all
+# ---- end of hardening ----
+
+# ---- load generator and `make bench` (labs/tools, labs/bench) ----
+# loadgen is the kit's own HTTP load generator (labs/tools/README.md).
+# `make bench` compares the servers on this machine (labs/bench/bench.sh):
+#   BENCH_SECONDS=N  seconds measured per scenario (default 4)
+#   QUICK=1          a few seconds in all per scenario, for CI
+#   PEERS=1          also Apache httpd (prefork, worker, event) and nginx
+#   BENCH_OUT=DIR    where to write (default results/HOST-DATE)
+LOADGEN_SRC := $(sort $(wildcard labs/tools/*.c))
+LOADGEN_OBJ := $(LOADGEN_SRC:%.c=$(BUILD)/%.o)
+LOADGEN     := $(BIN)/labs/tools/loadgen
+
+all: $(LOADGEN)
+
+$(LOADGEN_OBJ): $(wildcard labs/tools/*.h)
+
+$(LOADGEN): $(LOADGEN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: all
+	@KIT_BIN='$(BIN)' BENCH_SECONDS='$(BENCH_SECONDS)' QUICK='$(QUICK)' \
+	  PEERS='$(PEERS)' BENCH_OUT='$(BENCH_OUT)' CC='$(CC)' \
+	  labs/bench/bench.sh
+
+.PHONY: clean-loadgen
+clean: clean-loadgen
+clean-loadgen:
+	rm -f labs/tools/loadgen
+# ---- end of load generator and bench ----
+
+# ---- slides (issue 7): slides/README.md ----
+# `make slides` renders every deck of slides/decks/*.md to one
+# self-contained HTML file in slides/out/ (sh and awk only: no other tool),
+# with the newest `make bench` results (results/*/) or the committed
+# example (slides/figures/example/). tests/slides.bats runs it in `make test`.
+.PHONY: slides
+slides:
+	@sh slides/tools/build.sh
+# ---- end of slides ----
+
+# ---- performance lab (issue 9): labs/perf/README.md ----
+# limit       the "limit" reference server (labs/perf/limit): the least any
+#             server can do on this machine, to measure the kit against
+# perf        labs/perf/compare.sh: the kit's servers, the limit server,
+#             and Apache httpd's MPMs and nginx when installed, as ratios
+#             (PERF_SECONDS, PERF_RUNS, PERF_OUT as in the script's header)
+PERF_LIMIT := $(BIN)/labs/perf/limit
+
+.PHONY: limit perf
+all: $(PERF_LIMIT)
+limit: $(PERF_LIMIT)
+
+$(PERF_LIMIT): labs/perf/limit.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
+
+perf: all
+	@KIT_BIN='$(BIN)' labs/perf/compare.sh
+
+.PHONY: clean-limit
+clean: clean-limit
+clean-limit:
+	rm -f labs/perf/limit
+# ---- end of performance lab ----
+
+# ---- labs (issue 6): labs/README.md ----
+# labs-check  every lab's run.sh in QUICK=1 mode, with its checks
+#             (tests/labs.bats, about 3.5 minutes; make test runs it too)
+# labs-run    every lab in full, one after the other (about 20 minutes);
+#             results in each lab's results/ folder
+.PHONY: labs-check labs-run
+labs-check: all
+	bats tests/labs.bats
+
+labs-run: all
+	@for lab in labs/[0-9][0-9]-*/run.sh; do \
+	  echo "== $$lab"; KIT_BIN='$(BIN)' $$lab || exit 1; done
+# ---- end of labs ----

@@ -1,0 +1,328 @@
+#!/usr/bin/env bats
+# faults.bats - the three servers under load while things go wrong: children
+# killed, restarts, no file descriptors left. Nothing may be lost that the
+# fault did not take.
+#
+# What it teaches: robustness is counted, not claimed. A load generator
+# (labs/tools/loadgen, one new connection per request so that every
+# failure is the server's) runs while the test
+#  - kills a random child with SIGKILL every second: only the requests in
+#    flight on that child may fail (prefork: one at most, the child serves
+#    one connection; worker and event: the child's threads' worth), the
+#    master brings the pool back, and a load afterwards sees no error;
+#  - sends USR1 three times (graceful restart: zero failed requests) and
+#    HUP once (restart now: only requests in flight may fail);
+#  - starts the server with `ulimit -n 64` and holds more connections than
+#    that: the server answers the connections it has, says so in the error
+#    log at most once a second, does not spin on the listening socket, and
+#    serves normally again once the clients leave. (Worker and event only:
+#    a prefork child holds one connection and has a descriptor table of
+#    its own, so clients cannot exhaust it; the master spawns children.)
+# Each test runs one server; the three servers get one test each. About
+# 70 s in all. Run: bats tests/faults.bats
+
+load helpers
+load sanitize/hardening
+
+teardown() {
+	load_kill
+	close_held
+	stop_server
+}
+
+# Errors that only a fault the test caused can explain: the connection was
+# closed or reset under a request. A refused connection, a timeout, a
+# non-2xx answer or a garbled response is a bug, fault or not.
+assert_only_lost_in_flight() { # LOAD MAX
+	local f n lost
+
+	for f in err_connect err_timeout err_status err_protocol; do
+		n="$(load_field "$1" "$f")"
+		[ "$n" -eq 0 ] || fail "$f=$n: $(load_summary "$1")" || return 1
+	done
+	lost="$(load_field "$1" errors)"
+	[ "$lost" -le "$2" ] ||
+		fail "$lost failed requests, at most $2 allowed: $(load_summary "$1")"
+}
+
+assert_no_error() { # LOAD
+	local n
+
+	n="$(load_field "$1" errors)"
+	[ "$n" -eq 0 ] || fail "$n failed requests: $(load_summary "$1")"
+}
+
+assert_requests_at_least() { # LOAD N
+	local n
+
+	n="$(load_field "$1" requests)"
+	[ "$n" -ge "$2" ] ||
+		fail "only $n requests done (load too small to mean anything):" \
+			"$(load_summary "$1")"
+}
+
+child_count() {
+	children_pids | wc -l
+}
+
+children_at_least() { # N
+	[ "$(child_count)" -ge "$1" ]
+}
+
+# ---- kill -9 a random child every second ----
+
+CLIENTS=8          # concurrent clients of the loads below
+KILL_SECONDS=10    # length of the load; one kill a second inside it
+
+# A pool that the master must keep at a known size: prefork 4 idle
+# children at least; worker and event 2 children of 8 threads.
+pool_directives() {
+	case $MPM in
+	prefork)
+		printf '%s\n' 'StartServers 4' 'MinSpareServers 4' \
+			'MaxSpareServers 8' ;;
+	*)
+		printf '%s\n' 'StartServers 2' 'ThreadsPerChild 8' \
+			'MinSpareThreads 16' 'MaxSpareThreads 32' 'ServerLimit 4' \
+			'MaxRequestWorkers 32' ;;
+	esac
+}
+
+start_pool_server() {
+	local args=() d
+
+	while read -r d; do
+		args+=(-c "$d")
+	done < <(pool_directives)
+	start_server -c 'LabHandlers On' "${args[@]}"
+}
+
+# The children pool_directives asks for.
+pool_size() {
+	case $MPM in
+	prefork) echo 4 ;;
+	*) echo 2 ;;
+	esac
+}
+
+# How many requests one killed child can take down with it.
+in_flight_per_child() {
+	case $MPM in
+	prefork) echo 1 ;;
+	*) echo "$CLIENTS" ;; # all clients may be on it (8 threads)
+	esac
+}
+
+kill_children_under_load() {
+	local kills=0 i victim floor
+
+	start_pool_server
+	floor="$(pool_size)"
+	wait_until -t 10 children_at_least "$floor" ||
+		fail "$(child_count) children at start, not $floor" || return 1
+	load_start kill -c "$CLIENTS" --close --timeout 10s -d "${KILL_SECONDS}s" \
+		'/lab/sleep?ms=20'
+	for i in $(seq 2 "$KILL_SECONDS"); do
+		sleep 1
+		victim="$(children_pids | shuf -n 1)"
+		[ -n "$victim" ] && kill -KILL "$victim" 2>/dev/null &&
+			kills=$((kills + 1))
+	done
+	load_wait
+	echo "# $MPM: $kills kills, $(load_summary kill)" >&3
+	[ "$kills" -ge $((KILL_SECONDS - 3)) ] ||
+		fail "only $kills children could be killed" || return 1
+	assert_requests_at_least kill 100 || return 1
+	assert_only_lost_in_flight kill $((kills * $(in_flight_per_child))) ||
+		return 1
+	grep -q 'exit signal.*(9)' "$SRV_DIR/error.log" ||
+		fail "the master did not log the killed children" || return 1
+	wait_until -t 10 children_at_least "$floor" ||
+		fail "$(child_count) children 10 s later, not $floor again" ||
+		return 1
+	# Healthy: a short load after the faults loses nothing.
+	load_start after -c "$CLIENTS" --close -d 2s '/files/1k.txt'
+	load_wait
+	assert_no_error after || return 1
+	assert_requests_at_least after 20 || return 1
+	assert_alive
+}
+
+@test "prefork: kill -9 a child every second under load, only its request lost" {
+	use_mpm prefork
+	kill_children_under_load
+}
+
+@test "worker: kill -9 a child every second under load, only its requests lost" {
+	use_mpm worker
+	kill_children_under_load
+}
+
+@test "event: kill -9 a child every second under load, only its requests lost" {
+	use_mpm event
+	kill_children_under_load
+}
+
+# ---- USR1 three times, HUP once ----
+
+restarts_under_load() {
+	local i
+
+	start_pool_server
+	load_start usr1 -c "$CLIENTS" --close --timeout 10s -d 6s \
+		'/lab/sleep?ms=20'
+	for i in 1 2 3; do
+		sleep 1.5
+		kill -USR1 "$SRV_PID"
+	done
+	load_wait
+	echo "# $MPM USR1: $(load_summary usr1)" >&3
+	assert_requests_at_least usr1 100 || return 1
+	assert_no_error usr1 || return 1
+	[ "$(grep -c 'Doing graceful restart' "$SRV_DIR/error.log")" -eq 3 ] ||
+		fail "the master did not log 3 graceful restarts" || return 1
+
+	load_start hup -c "$CLIENTS" --close --timeout 10s -d 3s \
+		'/lab/sleep?ms=20'
+	sleep 1
+	kill -HUP "$SRV_PID"
+	load_wait
+	echo "# $MPM HUP: $(load_summary hup)" >&3
+	assert_requests_at_least hup 30 || return 1
+	# HUP stops the children now: what they were serving may be lost,
+	# nothing else. Each client has one request in flight; its retry may
+	# land on a child that is just stopping too, hence twice that.
+	assert_only_lost_in_flight hup $((2 * CLIENTS)) || return 1
+	grep -q 'SIGHUP received' "$SRV_DIR/error.log" ||
+		fail "the master did not log the restart" || return 1
+	assert_alive
+}
+
+@test "prefork: USR1 three times under load loses nothing, HUP only in-flight requests" {
+	use_mpm prefork
+	restarts_under_load
+}
+
+@test "worker: USR1 three times under load loses nothing, HUP only in-flight requests" {
+	use_mpm worker
+	restarts_under_load
+}
+
+@test "event: USR1 three times under load loses nothing, HUP only in-flight requests" {
+	use_mpm event
+	restarts_under_load
+}
+
+# ---- out of file descriptors ----
+
+HELD=()       # descriptors of the connections this test holds open
+
+hold_connections() { # N
+	local i fd
+
+	for i in $(seq 1 "$1"); do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" || return 1
+		HELD+=("$fd")
+	done
+}
+
+close_held() {
+	local fd
+
+	for fd in "${HELD[@]}"; do
+		exec {fd}>&-
+	done
+	HELD=()
+}
+
+# The server's side of the limit: run it through a wrapper that lowers
+# `ulimit -n` and then becomes the server (exec keeps the pid).
+start_low_fd_server() { # LIMIT DIRECTIVE...
+	local wrapper="$BATS_TEST_TMPDIR/lowfd" limit=$1
+
+	shift
+	printf '#!/bin/sh\nulimit -n %s || exit 1\nexec "%s" "$@"\n' \
+		"$limit" "$BIN" >"$wrapper"
+	chmod +x "$wrapper"
+	BIN="$wrapper" start_server "$@"
+}
+
+emfile_lines() {
+	grep -c 'Too many open files' "$SRV_DIR/error.log" || true
+}
+
+serves_a_file() {
+	[ "$(http_code /files/1k.txt)" = 200 ]
+}
+
+fds_at_most() { # PID N
+	[ "$(fd_count "$1")" -le "$2" ]
+}
+
+emfile_logged() {
+	[ "$(emfile_lines)" -gt 0 ]
+}
+
+# One child whose threads outnumber its descriptors: ThreadsPerChild 64
+# idle threads let the listener accept until accept() fails with EMFILE.
+out_of_descriptors() {
+	local child base_fds cpu_ms lines started reply
+
+	start_low_fd_server 64 -c 'LabHandlers On' -c 'StartServers 1' \
+		-c 'ServerLimit 1' -c 'ThreadLimit 64' -c 'ThreadsPerChild 64' \
+		-c 'MaxRequestWorkers 64' -c 'MinSpareThreads 1' \
+		-c 'MaxSpareThreads 128' -c 'Timeout 30'
+	wait_until -t 5 children_at_least 1 || fail "no child" || return 1
+	child="$(children_pids | head -n 1)"
+	base_fds="$(fd_count "$child")"
+	started=$SECONDS
+	hold_connections 100 || fail "could not open 100 connections" ||
+		return 1
+	wait_until -t 10 emfile_logged ||
+		fail "no 'Too many open files' in the error log with" \
+			"$(fd_count "$child") descriptors open" || return 1
+
+	# No spinning on a listening socket it cannot accept from.
+	cpu_ms="$(cpu_ms_over 3 $(server_pids))"
+	echo "# $MPM: $(fd_count "$child") fds in the child, ${cpu_ms} ms CPU in 3 s" >&3
+	[ "$cpu_ms" -lt 900 ] ||
+		fail "the server used $cpu_ms ms of CPU in 3 s while out of" \
+			"descriptors: it spins" || return 1
+
+	# It still serves the connections it holds (no file needed here).
+	printf 'GET /server-status?auto HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
+		>&"${HELD[0]}"
+	reply="$(timeout 10 head -n 1 <&"${HELD[0]}" | tr -d '\r')"
+	assert_equal "$reply" "HTTP/1.1 200 OK" "status line on a held connection" ||
+		return 1
+	# A file needs a descriptor too: the file, or a 503, never silence.
+	printf 'GET /files/1k.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
+		>&"${HELD[1]}"
+	reply="$(timeout 10 head -n 1 <&"${HELD[1]}" | tr -d '\r')"
+	assert_match "$reply" '^HTTP/1\.1 (200|503) ' "a file on a held connection" ||
+		return 1
+
+	lines="$(emfile_lines)"
+	[ "$lines" -le $((SECONDS - started + 1)) ] ||
+		fail "$lines EMFILE lines in $((SECONDS - started)) s: more than" \
+			"one a second" || return 1
+
+	# The clients leave: descriptors come back, files are served again.
+	close_held
+	wait_until -t 10 fds_at_most "$child" $((base_fds + 1)) ||
+		fail "the child still holds $(fd_count "$child") descriptors," \
+			"$base_fds before" || return 1
+	wait_until -t 10 serves_a_file ||
+		fail "no file served 10 s after the clients left" || return 1
+	assert_alive
+}
+
+@test "worker: out of descriptors, it serves what it holds, logs once, no spin, recovers" {
+	use_mpm worker
+	out_of_descriptors
+}
+
+@test "event: out of descriptors, it serves what it holds, logs once, no spin, recovers" {
+	use_mpm event
+	out_of_descriptors
+}
