@@ -15,6 +15,8 @@
 # tests/tools/rawclient (default build/plain).
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# port_in_use, pick_port, process_alive, group_pids, now_ms
+source "$ROOT/common/kit.sh"
 MPM="${MPM:-prefork}"
 case "$MPM" in
 prefork) MPM_DIR=01-prefork ;;
@@ -102,20 +104,6 @@ need_binaries() {
 	[ -x "$RAW" ] || fail "no $RAW (run make)" || return 1
 }
 
-port_in_use() { # PORT: true if something accepts connections there
-	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-pick_port() {
-	local p i
-
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		p=$((20000 + RANDOM % 40001))
-		port_in_use "$p" || { echo "$p"; return 0; }
-	done
-	return 1
-}
-
 # Succeeds once the server answers HTTP on $PORT; fails at once if the
 # process died, or after ${1:-10} seconds.
 wait_for_port() {
@@ -128,20 +116,6 @@ wait_for_port() {
 		sleep 0.05
 	done
 	return 1
-}
-
-# True if PID exists and is not a zombie.
-process_alive() {
-	local state
-
-	state="$(ps -o stat= -p "$1" 2>/dev/null)" || return 1
-	[ -n "$state" ] && [[ "$state" != Z* ]]
-}
-
-# PIDs of the live (non-zombie) processes of process group PGID.
-group_pids() {
-	ps -e -o pid=,pgid=,stat= |
-		awk -v g="$1" '$2 == g && $3 !~ /^Z/ { print $1 }'
 }
 
 # start_server [DIRECTIVE...]: run $BIN on a fresh port with its own logs,
@@ -283,11 +257,6 @@ wait_until() {
 		[ "$SECONDS" -lt "$deadline" ] || return 1
 		sleep 0.1
 	done
-}
-
-# Milliseconds since some fixed point, to bound the time something took.
-now_ms() {
-	echo $(( $(date +%s%N) / 1000000 ))
 }
 
 # The server still answers a normal request with the right bytes. Every

@@ -18,6 +18,8 @@ KIT_BIN=${KIT_BIN:-.}
 KIT_BUILD=${KIT_BUILD:-build/plain}
 case $KIT_BIN in /*) ;; *) KIT_BIN=$DEMO_ROOT/$KIT_BIN ;; esac
 case $KIT_BUILD in /*) ;; *) KIT_BUILD=$DEMO_ROOT/$KIT_BUILD ;; esac
+# port_in_use, pick_port, process_alive, group_pids, now_ms
+source "$DEMO_ROOT/common/kit.sh"
 RAWCLIENT=$KIT_BUILD/tests/tools/rawclient
 
 DEMO_BATCH=0
@@ -49,26 +51,6 @@ pause() {
 	fi
 	printf '   [Enter] %s ' "${1:-continue}"
 	read -r _ </dev/tty || true
-}
-
-# Milliseconds of a monotonic-enough clock, for timing one request.
-now_ms() {
-	echo $(( $(date +%s%N) / 1000000 ))
-}
-
-port_in_use() {
-	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# A port in 20000-32767: below Linux's default range of ephemeral ports
-# (32768-60999), so that no client socket of a busy machine holds it.
-pick_port() {
-	local p i
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		p=$((20000 + RANDOM % 12768))
-		port_in_use "$p" || { echo "$p"; return 0; }
-	done
-	return 1
 }
 
 # need_binary PATH: stop with a clear message if it is not built.
