@@ -1,0 +1,457 @@
+# labs/common.sh - what every lab's run.sh shares. Source it, then call
+# lab_init first:
+#
+#   . "$(dirname "$0")/../common.sh"
+#   lab_init 02-what-prefork-costs
+#
+# What it teaches: an experiment on a server is only worth its numbers if
+# the script owns every process it starts, says where each one ran, and
+# measures the same way every time. Here is how each of those is done:
+#   - servers start in their own session (setsid), so a master that signals
+#     its process group cannot hit the script, and stop by that group's id;
+#     an EXIT trap stops every server and client the script started, even
+#     after Ctrl-C, and checks that none survived;
+#   - memory is the PSS (proportional set size) of every process of the
+#     server, from /proc/PID/smaps_rollup: pages shared by N processes count
+#     1/N in each, so the sum is what the server really costs;
+#   - the machine's cores and the CPUs given to server and client (taskset)
+#     are printed and written on every plot;
+#   - results are CSV (one header line, one row per measurement) and SVG
+#     drawn by labs/plot/svgplot.
+#
+# Environment a student may set:
+#   QUICK=1          a run of seconds instead of minutes (the tests use it)
+#   LAB_RESULTS=DIR  where to write (default: the lab's results/ folder)
+#   SERVER_CPUS=LIST, CLIENT_CPUS=LIST   taskset CPU lists (e.g. 1 or 2-3);
+#                    PIN=0 runs both anywhere
+#   KIT_BIN=DIR      where the servers are built (default: the repository)
+
+LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=../common/kit.sh
+. "$LAB_ROOT/common/kit.sh"
+LOADGEN="$LAB_ROOT/labs/tools/loadgen"
+case "${KIT_BIN:-}" in
+"" | .) ;;
+/*) [ -x "$KIT_BIN/labs/tools/loadgen" ] &&
+	LOADGEN="$KIT_BIN/labs/tools/loadgen" ;;
+*) [ -x "$LAB_ROOT/$KIT_BIN/labs/tools/loadgen" ] &&
+	LOADGEN="$LAB_ROOT/$KIT_BIN/labs/tools/loadgen" ;;
+esac
+SVGPLOT="$LAB_ROOT/labs/plot/svgplot"
+QUICK="${QUICK:-0}"
+LAB_SERVERS=()   # masters started (each its own process group)
+LAB_CLIENTS=()   # background clients started (loadgen, curl loops)
+SRV_PID="" SRV_PORT="" SRV_LOG=""
+
+# ---- messages ----
+
+say() { printf '[%s] %s\n' "${LAB_NAME:-lab}" "$*"; }
+die() { printf '[%s] error: %s\n' "${LAB_NAME:-lab}" "$*" >&2; exit 1; }
+
+# ---- start and end of a lab ----
+
+# lab_init NAME: results folder, the EXIT trap, the machine's description.
+lab_init() {
+	LAB_NAME="$1"
+	LAB_DIR="$(cd "$(dirname "$0")" && pwd)"
+	RESULTS="${LAB_RESULTS:-$LAB_DIR/results}"
+	# The servers' logs are per run: start with an empty folder.
+	rm -rf "$RESULTS/logs"
+	mkdir -p "$RESULTS/logs" || die "cannot create $RESULTS"
+	trap lab_cleanup EXIT
+	trap 'say "interrupted"; exit 130' INT TERM HUP
+	[ -x "$LOADGEN" ] || die "no $LOADGEN: run make in $LAB_ROOT"
+	lab_placement
+	say "$(lab_machine); load average $(cut -d' ' -f1-3 /proc/loadavg)" \
+	    "(other programs compete for the same cores: close them)"
+	[ "$QUICK" = 1 ] && say "QUICK=1: a short run; numbers are rough"
+	return 0
+}
+
+lab_cleanup() {
+	local pid status=$?
+
+	trap - EXIT INT TERM HUP
+	for pid in "${LAB_CLIENTS[@]}"; do
+		client_stop "$pid"
+	done
+	for pid in "${LAB_SERVERS[@]}"; do
+		server_stop "$pid"
+	done
+	exit "$status"
+}
+
+# binary_of MPM: the path of a server, or fail with how to build it.
+binary_of() {
+	local dir
+
+	case "$1" in
+	prefork) dir=01-prefork ;;
+	worker) dir=02-worker ;;
+	event) dir=03-event ;;
+	*) die "unknown MPM $1 (prefork, worker or event)" ;;
+	esac
+	local bin="${KIT_BIN:-$LAB_ROOT}/$dir/$1"
+	case "$bin" in /*) ;; *) bin="$LAB_ROOT/$bin" ;; esac
+	[ -x "$bin" ] || die "no $bin: run make in $LAB_ROOT"
+	echo "$bin"
+}
+
+need_servers() {
+	local m
+
+	for m in "$@"; do
+		binary_of "$m" >/dev/null
+	done
+}
+
+# need_fds N: raise the soft limit of open files to N (or as far as the
+# hard limit allows), or stop with the command that would fix it.
+need_fds() {
+	local want="$1" hard
+
+	[ "$(ulimit -n)" = unlimited ] && return 0
+	[ "$(ulimit -n)" -ge "$want" ] && return 0
+	hard="$(ulimit -Hn)"
+	if [ "$hard" = unlimited ] || [ "$hard" -ge "$want" ]; then
+		ulimit -n "$want" && return 0
+	fi
+	die "this lab needs $want open files, the limit is $(ulimit -n)" \
+	    "(hard $hard): as root, ulimit -Hn $want, then run it again"
+}
+
+# ---- cores and placement ----
+
+cores() { nproc 2>/dev/null || getconf _NPROCESSORS_ONLN; }
+
+# Client (loadgen, curl) on the first quarter of the cores, at least one;
+# the server on the rest. On one core both share it, and we say so.
+lab_placement() {
+	local n
+
+	n="$(cores)"
+	if [ "${PIN:-1}" = 0 ]; then
+		SERVER_CPUS="" CLIENT_CPUS=""
+		return
+	fi
+	if [ "$n" -lt 2 ]; then
+		SERVER_CPUS="${SERVER_CPUS:-0}" CLIENT_CPUS="${CLIENT_CPUS:-0}"
+		return
+	fi
+	local c=$((n / 4))
+	[ "$c" -ge 1 ] || c=1
+	CLIENT_CPUS="${CLIENT_CPUS:-$(cpu_range 0 $((c - 1)))}"
+	SERVER_CPUS="${SERVER_CPUS:-$(cpu_range "$c" $((n - 1)))}"
+}
+
+# cpu_count LIST: how many CPUs a taskset list names ("0-2,5" is 4); all
+# of them if LIST is empty.
+cpu_count() {
+	[ -n "$1" ] || { cores; return; }
+	echo "$1" | awk -F, '{ n = 0
+		for (i = 1; i <= NF; i++)
+			n += split($i, r, "-") == 2 ? r[2] - r[1] + 1 : 1
+		print n }'
+}
+
+cpu_range() { [ "$1" = "$2" ] && echo "$1" || echo "$1-$2"; }
+
+# One line for the terminal and for every plot's note.
+lab_machine() {
+	local where
+
+	if [ -z "${SERVER_CPUS}${CLIENT_CPUS}" ]; then
+		where="server and client not pinned"
+	elif [ "$SERVER_CPUS" = "$CLIENT_CPUS" ]; then
+		where="server and client share CPU $SERVER_CPUS"
+	else
+		where="server on CPU $SERVER_CPUS, client on CPU $CLIENT_CPUS"
+	fi
+	echo "$(cores) cores; $where"
+}
+
+# on_cpus LIST CMD...: run CMD pinned to LIST (or anywhere if LIST is empty).
+on_cpus() {
+	local cpus="$1"
+
+	shift
+	if [ -n "$cpus" ] && command -v taskset >/dev/null; then
+		taskset -c "$cpus" "$@"
+	else
+		"$@"
+	fi
+}
+
+# ---- servers ----
+
+# Free ports, live processes and process groups: pick_port,
+# process_alive, group_pids come from common/kit.sh (shared with the tests
+# and the slide demos), sourced at the top.
+
+# server_start MPM [DIRECTIVE...]: start MPM on 127.0.0.1 on a free port,
+# pinned to SERVER_CPUS (or to the CPUs in SRV_CPUS if set), LabHandlers
+# On, the error log in results/logs. Sets SRV_PID (master = process group)
+# and SRV_PORT. Each DIRECTIVE is one -c argument ('KeepAliveTimeout 1').
+server_start() {
+	local mpm="$1" bin deadline d args=()
+
+	shift
+	bin="$(binary_of "$mpm")" || exit 1
+	for d in "$@"; do
+		args+=(-c "$d")
+	done
+	for _ in 1 2 3 4 5; do
+		SRV_PORT="$(pick_port)" || die "no free port found"
+		SRV_LOG="$RESULTS/logs/$mpm-$SRV_PORT.log"
+		: >"$SRV_LOG"
+		# A background job of a script is not a group leader, so
+		# setsid makes it one without forking: $! is the master,
+		# and its pid is the id of its process group.
+		pin_words "${SRV_CPUS-$SERVER_CPUS}"
+		setsid "${PIN_WORDS[@]}" "$bin" \
+			-c "Listen 127.0.0.1:$SRV_PORT" -c "LabHandlers On" \
+			-c "ErrorLog $SRV_LOG" "${args[@]}" \
+			</dev/null >>"$SRV_LOG" 2>&1 &
+		SRV_PID=$!
+		LAB_SERVERS+=("$SRV_PID")
+		deadline=$((SECONDS + 10))
+		while [ "$SECONDS" -lt "$deadline" ]; do
+			if curl -s -o /dev/null --max-time 1 \
+				"http://127.0.0.1:$SRV_PORT/"; then
+				return 0
+			fi
+			process_alive "$SRV_PID" || break
+			sleep 0.05
+		done
+		server_stop "$SRV_PID"
+		grep -qi 'in use' "$SRV_LOG" && continue
+		cat "$SRV_LOG" >&2
+		die "$mpm did not start: $bin $*"
+	done
+	die "no free port after 5 attempts"
+}
+
+# pin_words LIST: PIN_WORDS becomes the words to put before a command to
+# pin it to LIST ("taskset -c LIST"), none if LIST is empty or taskset is
+# missing. taskset execs the command, so the pid stays the same.
+pin_words() {
+	PIN_WORDS=()
+	if [ -n "$1" ] && command -v taskset >/dev/null; then
+		PIN_WORDS=(taskset -c "$1")
+	fi
+}
+
+# server_stop PID: TERM to the server's process group, KILL after 5 s.
+server_stop() {
+	local pid="$1" deadline i
+
+	[ -n "$pid" ] || return 0
+	kill -TERM -- "-$pid" 2>/dev/null || true
+	deadline=$((SECONDS + 5))
+	while [ -n "$(group_pids "$pid")" ] && [ "$SECONDS" -le "$deadline" ]
+	do
+		sleep 0.05
+	done
+	if [ -n "$(group_pids "$pid")" ]; then
+		say "server $pid still running 5 s after TERM: KILL"
+		kill -KILL -- "-$pid" 2>/dev/null || true
+		sleep 0.2
+	fi
+	wait "$pid" 2>/dev/null || true
+	for i in "${!LAB_SERVERS[@]}"; do
+		[ "${LAB_SERVERS[$i]}" = "$pid" ] && unset 'LAB_SERVERS[i]'
+	done
+	return 0
+}
+
+# ---- what a server costs, from /proc ----
+
+# Processes of the server (master included), threads (all tasks), memory.
+server_procs() { group_pids "$1" | wc -l; }
+
+server_threads() {
+	local p n=0 t
+
+	for p in $(group_pids "$1"); do
+		t="$(awk '/^Threads:/ { print $2 }' "/proc/$p/status" \
+			2>/dev/null)"
+		n=$((n + ${t:-0}))
+	done
+	echo "$n"
+}
+
+# Sum of a field of smaps_rollup (Pss, Rss, ...) over the group, in KiB.
+# A process that exits meanwhile simply drops out of the sum.
+server_mem_kib() { # PID FIELD
+	local p files=()
+
+	for p in $(group_pids "$1"); do
+		files+=("/proc/$p/smaps_rollup")
+	done
+	[ "${#files[@]}" -gt 0 ] || { echo 0; return; }
+	cat "${files[@]}" 2>/dev/null |
+		awk -v f="$2:" '$1 == f { s += $2 } END { print s + 0 }'
+}
+
+server_pss_kib() { server_mem_kib "$1" Pss; }
+
+kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.2f", k / 1024 }'; }
+
+# ---- /server-status?auto ----
+
+# status_auto [PORT]: the whole machine-readable page.
+status_auto() {
+	curl -s --max-time 2 \
+		"http://127.0.0.1:${1:-$SRV_PORT}/server-status?auto" |
+		tr -d '\r'
+}
+
+# status_value TEXT KEY: one value from a page status_auto returned.
+status_value() {
+	printf '%s\n' "$1" | awk -v key="$2" '
+		index($0, key ": ") == 1 { print substr($0, length(key) + 3)
+					   found = 1; exit }
+		END { if (!found) print "" }'
+}
+
+# scoreboard_count TEXT LETTERS: how many slots show one of LETTERS.
+scoreboard_count() {
+	local sb
+
+	sb="$(status_value "$1" Scoreboard)"
+	sb="${sb//[^$2]/}"
+	echo "${#sb}"
+}
+
+# conns_accepted [PORT]: established connections to the server that one of
+# its processes has accepted (ss -p names an owner); conns_waiting: those
+# the kernel completed but nobody accepted yet (the listen backlog). Both
+# work when the server is too busy to answer /server-status.
+conns_accepted() {
+	ss -Htnp state established "( sport = :${1:-$SRV_PORT} )" 2>/dev/null |
+		grep -c 'users:'
+}
+
+conns_waiting() {
+	ss -Htnp state established "( sport = :${1:-$SRV_PORT} )" 2>/dev/null |
+		grep -vc 'users:'
+}
+
+# wait_until SECONDS CMD...: run CMD every 0.1 s until it succeeds.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# ---- clients ----
+
+# loadgen_row ARGS...: run loadgen (pinned to CLIENT_CPUS) in CSV mode and
+# print its data row only; loadgen_header prints the matching header.
+loadgen_row() {
+	on_cpus "$CLIENT_CPUS" "$LOADGEN" --csv -q "$@" | sed -n 2p
+}
+
+loadgen_header() {
+	"$LOADGEN" --csv -q -n 1 -c 1 --timeout 1s "http://127.0.0.1:9/" \
+		2>/dev/null | sed -n 1p
+}
+
+# loadgen_field HEADER ROW NAME: one field of a loadgen CSV row.
+loadgen_field() {
+	awk -v h="$1" -v r="$2" -v name="$3" 'BEGIN {
+		n = split(h, hs, ","); split(r, rs, ",")
+		for (i = 1; i <= n; i++) if (hs[i] == name) print rs[i] }'
+}
+
+# client_start CMD...: a background client, pinned to CLIENT_CPUS; sets
+# CLIENT_PID. Stopped by client_stop or at exit.
+client_start() {
+	# A simple command, not a function, so that $! is the client itself
+	# (taskset execs it) and a signal to $! reaches it.
+	pin_words "$CLIENT_CPUS"
+	"${PIN_WORDS[@]}" "$@" &
+	CLIENT_PID=$!
+	LAB_CLIENTS+=("$CLIENT_PID")
+}
+
+client_stop() {
+	local pid="$1" i n
+
+	[ -n "$pid" ] || return 0
+	# TERM, not INT: a script's background jobs ignore SIGINT.
+	kill -TERM "$pid" 2>/dev/null || true
+	for n in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	for i in "${!LAB_CLIENTS[@]}"; do
+		[ "${LAB_CLIENTS[$i]}" = "$pid" ] && unset 'LAB_CLIENTS[i]'
+	done
+	return 0
+}
+
+# ---- CSV and plots ----
+
+# csv_init FILE COL...: a new CSV with its header line.
+csv_init() {
+	local f="$1"
+
+	shift
+	(IFS=,; echo "$*") >"$f"
+}
+
+# csv_row FILE VALUE...: one row. A value with a comma would shift every
+# column after it, so it is refused.
+csv_row() {
+	local f="$1" v
+
+	shift
+	for v in "$@"; do
+		[[ "$v" != *,* ]] || die "CSV value with a comma: $v"
+	done
+	(IFS=,; echo "$*") >>"$f"
+}
+
+# plot ARGS...: labs/plot/svgplot with the machine line as the note
+# unless -N is given.
+plot() {
+	"$SVGPLOT" -N "$(lab_machine)" "$@" || die "plot failed: $*"
+}
+
+# The end of a run: where everything is.
+lab_done() {
+	local f
+
+	say "results in $RESULTS:"
+	for f in "$RESULTS"/*.csv "$RESULTS"/*.svg "$RESULTS"/*.txt; do
+		[ -e "$f" ] && say "  $(basename "$f")"
+	done
+	return 0
+}
+
+# CPU time (user + system, in clock ticks) of every process of the server,
+# all threads included; compare two readings to get the CPU a run took.
+server_cpu_ticks() {
+	local p files=()
+
+	for p in $(group_pids "$1"); do
+		files+=("/proc/$p/stat")
+	done
+	[ "${#files[@]}" -gt 0 ] || { echo 0; return; }
+	# Fields 14 and 15 (utime, stime), counted after the ")" that ends
+	# the command name, which may itself contain spaces.
+	cat "${files[@]}" 2>/dev/null | awk '{
+		sub(/^.*\) /, ""); t += $12 + $13 } END { print t + 0 }'
+}
+
+ticks_to_s() {
+	awk -v t="$1" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { printf "%.2f", t / hz }'
+}
