@@ -15,16 +15,8 @@
 MPM=event
 load helpers
 
-CLIENTS=()   # background clients, stopped by teardown
-
 teardown() {
-	local pid
-
-	for pid in "${CLIENTS[@]}"; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	CLIENTS=()
+	stop_clients
 	stop_server
 }
 

@@ -272,3 +272,53 @@ assert_alive() {
 	show_logs >&2
 	fail "server no longer answers: GET /files/1k.txt gave $code, $size bytes"
 }
+
+# ---- clients in the background ----
+
+# Run `curl PATH` in the background N times; each writes its status code
+# (or 000) to $BATS_TEST_TMPDIR/codes.NAME.I. wait_gets waits for them (a
+# bare `wait` would wait for the server too).
+GETS=()
+parallel_gets() { # NAME N PATH
+	local i
+
+	for i in $(seq 1 "$2"); do
+		curl -s -o /dev/null -w '%{http_code}' --max-time 30 \
+			"http://127.0.0.1:$PORT$3" \
+			>"$BATS_TEST_TMPDIR/codes.$1.$i" 2>/dev/null 3>&- &
+		GETS+=($!)
+	done
+}
+
+wait_gets() {
+	local pid
+
+	for pid in "${GETS[@]}"; do
+		wait "$pid" || true
+	done
+	GETS=()
+}
+
+# All N status codes of parallel_gets NAME are 200.
+all_ok() { # NAME N
+	local i code
+
+	for i in $(seq 1 "$2"); do
+		code="$(cat "$BATS_TEST_TMPDIR/codes.$1.$i" 2>/dev/null)"
+		[ "$code" = 200 ] || fail "request $i of $1 gave [$code]" ||
+			return 1
+	done
+}
+
+# Other background clients a test starts (rawclient holders...): add their
+# pids to CLIENTS; stop_clients (in teardown) ends them.
+CLIENTS=()
+stop_clients() {
+	local pid
+
+	for pid in "${CLIENTS[@]}"; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	CLIENTS=()
+}

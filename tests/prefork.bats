@@ -38,41 +38,6 @@ status_workers() {
 	echo $((busy + idle))
 }
 
-# Run `curl PATH` in the background for each of N requests; each writes its
-# status code (or 000) to $BATS_TEST_TMPDIR/codes.NAME.I. wait_gets waits
-# for them (a bare `wait` would wait for the server too).
-GETS=()
-parallel_gets() { # NAME N PATH
-	local i
-
-	for i in $(seq 1 "$2"); do
-		curl -s -o /dev/null -w '%{http_code}' --max-time 30 \
-			"http://127.0.0.1:$PORT$3" \
-			>"$BATS_TEST_TMPDIR/codes.$1.$i" 2>/dev/null 3>&- &
-		GETS+=($!)
-	done
-}
-
-wait_gets() {
-	local pid
-
-	for pid in "${GETS[@]}"; do
-		wait "$pid" || true
-	done
-	GETS=()
-}
-
-# All N status codes of parallel_gets NAME are 200.
-all_ok() { # NAME N
-	local i code
-
-	for i in $(seq 1 "$2"); do
-		code="$(cat "$BATS_TEST_TMPDIR/codes.$1.$i" 2>/dev/null)"
-		[ "$code" = 200 ] || fail "request $i of $1 gave [$code]" ||
-			return 1
-	done
-}
-
 @test "StartServers children are forked at start" {
 	start_server -c 'StartServers 3' -c 'MinSpareServers 1' \
 		-c 'MaxSpareServers 5'

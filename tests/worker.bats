@@ -17,16 +17,8 @@
 MPM=worker
 load helpers
 
-CLIENTS=()   # background clients, stopped by teardown
-
 teardown() {
-	local pid
-
-	for pid in "${CLIENTS[@]}"; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	CLIENTS=()
+	stop_clients
 	stop_server
 }
 
@@ -68,40 +60,6 @@ timed_get() {
 	t0="$(now_ms)"
 	code="$(http_code "$1" --max-time 15)"
 	echo "$code $(($(now_ms) - t0))"
-}
-
-# Run `curl PATH` in the background N times; each writes its status code
-# to $BATS_TEST_TMPDIR/codes.NAME.I. wait_gets waits for them (a bare
-# `wait` would wait for the server too).
-GETS=()
-parallel_gets() { # NAME N PATH
-	local i
-
-	for i in $(seq 1 "$2"); do
-		curl -s -o /dev/null -w '%{http_code}' --max-time 30 \
-			"http://127.0.0.1:$PORT$3" \
-			>"$BATS_TEST_TMPDIR/codes.$1.$i" 2>/dev/null 3>&- &
-		GETS+=($!)
-	done
-}
-
-wait_gets() {
-	local pid
-
-	for pid in "${GETS[@]}"; do
-		wait "$pid" || true
-	done
-	GETS=()
-}
-
-all_ok() { # NAME N
-	local i code
-
-	for i in $(seq 1 "$2"); do
-		code="$(cat "$BATS_TEST_TMPDIR/codes.$1.$i" 2>/dev/null)"
-		[ "$code" = 200 ] || fail "request $i of $1 gave [$code]" ||
-			return 1
-	done
 }
 
 @test "children follow MinSpareThreads/MaxSpareThreads: up under load, down when idle" {
