@@ -468,7 +468,8 @@ static bool decide_keep_alive(struct conn *c, long *max_left)
 	    c->body_consumed)
 		return false;
 	/* MaxKeepAliveRequests N: at most N requests on one connection (the
-	 * Nth response says "Connection: close"). */
+	 * Nth response says "Connection: close"), as the manual words it;
+	 * httpd's own code lets one more through. */
 	if (cfg->max_keep_alive_requests > 0) {
 		*max_left = cfg->max_keep_alive_requests - served;
 		if (*max_left <= 0)
