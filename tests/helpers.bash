@@ -322,3 +322,34 @@ stop_clients() {
 	done
 	CLIENTS=()
 }
+
+# After start_server: 200 sequential requests with a USR1 (graceful
+# restart) in the middle. Every one must be answered 200, the children
+# must all be new ones afterwards, and the error log must say so.
+assert_graceful_restart_loses_nothing() {
+	local before codes loop
+
+	before="$(children_pids)"
+	codes="$BATS_TEST_TMPDIR/codes"
+	(
+		for i in $(seq 1 200); do
+			curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 \
+				"http://127.0.0.1:$PORT/files/1k.txt"
+		done >"$codes"
+	) 3>&- &
+	loop=$!
+	half() { [ "$(wc -l <"$codes")" -ge 60 ]; }
+	wait_until -t 20 half || fail "the load did not start" || return 1
+	kill -USR1 "$SRV_PID"
+	wait "$loop"
+	assert_equal "$(wc -l <"$codes")" 200 "requests done" || return 1
+	assert_equal "$(grep -cx 200 "$codes")" 200 "requests answered 200" ||
+		return 1
+	renewed() { ! children_pids | grep -qxF -f <(echo "$before"); }
+	wait_until -t 10 renewed ||
+		fail "old children still there: $(children_pids | tr '\n' ' ')" ||
+		return 1
+	grep -q 'graceful restart' "$SRV_DIR/error.log" ||
+		fail "no graceful restart in the error log" || return 1
+	assert_alive
+}

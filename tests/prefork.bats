@@ -108,26 +108,7 @@ status_workers() {
 	start_server -c 'StartServers 3' -c 'MinSpareServers 2' \
 		-c 'MaxSpareServers 5'
 	wait_until -t 5 count_is 3
-	before="$(children_pids)"
-	codes="$BATS_TEST_TMPDIR/codes"
-	(
-		for i in $(seq 1 200); do
-			curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 \
-				"http://127.0.0.1:$PORT/files/1k.txt"
-		done >"$codes"
-	) 3>&- &
-	loop=$!
-	half() { [ "$(wc -l <"$codes")" -ge 60 ]; }
-	wait_until -t 20 half || fail "the load did not start"
-	kill -USR1 "$SRV_PID"
-	wait "$loop"
-	assert_equal "$(wc -l <"$codes")" 200 "requests done"
-	assert_equal "$(grep -cx 200 "$codes")" 200 "requests answered 200"
-	renewed() { ! children_pids | grep -qxF -f <(echo "$before"); }
-	wait_until -t 10 renewed ||
-		fail "old children still there: $(children_pids | tr '\n' ' ')"
-	grep -q 'graceful restart' "$SRV_DIR/error.log"
-	assert_alive
+	assert_graceful_restart_loses_nothing
 }
 
 @test "HUP restarts: new children, same master, still answering" {
