@@ -167,15 +167,22 @@ struct worker_pool *worker_pool_start(struct server *srv, int slot,
 	return p;
 }
 
+/* The signal is sent after the unlock: a thread woken while we still held
+ * the mutex would only wake up to block on it again (two more futex calls
+ * and a context switch per job; seen with strace -f in labs/perf). */
 void worker_pool_push(struct worker_pool *p, struct conn *c)
 {
+	bool someone_waits;
+
 	pthread_mutex_lock(&p->lock);
 	while (p->queued == p->capacity)
 		pthread_cond_wait(&p->changed, &p->lock);
 	p->ring[(p->head + p->queued) % p->capacity] = c;
 	p->queued++;
-	pthread_cond_signal(&p->work);
+	someone_waits = p->idle > 0;
 	pthread_mutex_unlock(&p->lock);
+	if (someone_waits)
+		pthread_cond_signal(&p->work);
 }
 
 int worker_pool_idle(struct worker_pool *p)
