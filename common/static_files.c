@@ -170,7 +170,8 @@ static bool path_inside(const char *root, const char *path)
  * for anything else (a symlink, an empty segment, an error), and the
  * caller asks realpath(3), which then decides as before. What it bought:
  * labs/perf/README.md. */
-static bool no_symlink_below_root(const char *root, const char *name)
+static bool no_symlink_below_root(const char *root, const char *name,
+				  struct stat *last)
 {
 	char prefix[PATH_MAX];
 	size_t rootlen = strlen(root), i;
@@ -193,8 +194,10 @@ static bool no_symlink_below_root(const char *root, const char *name)
 		prefix[i] = '\0';
 		if (lstat(prefix, &st) != 0 || S_ISLNK(st.st_mode))
 			return false;
-		if (end == '\0')
+		if (end == '\0') {
+			*last = st;     /* not a link: what stat() would say */
 			return true;
+		}
 		if (!S_ISDIR(st.st_mode))
 			return false;   /* realpath answers ENOTDIR */
 		prefix[i] = '/';
@@ -203,16 +206,21 @@ static bool no_symlink_below_root(const char *root, const char *name)
 
 /* Resolve every symlink in name with realpath(3) and check that the result
  * is still inside the root. Returns 0 with the resolved name in out, or
- * the status to answer. */
+ * the status to answer. When the quick walk found no symlink, *st holds
+ * the file's lstat() (which is its stat(), as it is no link) and *known is
+ * set: the caller need not stat it again. */
 static int resolve_inside(const char *root, const char *name,
-			  bool allow_outside, char *out, size_t outlen)
+			  bool allow_outside, char *out, size_t outlen,
+			  struct stat *st, bool *known)
 {
 	char resolved[PATH_MAX];
 
-	if (no_symlink_below_root(root, name)) {
+	*known = false;
+	if (no_symlink_below_root(root, name, st)) {
 		if (strlen(name) >= outlen)
 			return 500;
 		strcpy(out, name);
+		*known = true;
 		return 0;
 	}
 	if (realpath(name, resolved) == NULL) {
@@ -231,8 +239,10 @@ static int resolve_inside(const char *root, const char *name,
 	return 0;
 }
 
-int static_map_path(const char *docroot_real, const char *path, size_t len,
-		    bool allow_symlinks_outside, char *out, size_t outlen)
+/* static_map_path, plus what resolve_inside knows of the file's stat. */
+static int map_path(const char *docroot_real, const char *path, size_t len,
+		    bool allow_symlinks_outside, char *out, size_t outlen,
+		    struct stat *st, bool *known)
 {
 	char decoded[PATH_MAX];
 	char clean[PATH_MAX];
@@ -254,7 +264,17 @@ int static_map_path(const char *docroot_real, const char *path, size_t len,
 	if (n < 0 || (size_t)n >= sizeof(full))
 		return 404;
 	return resolve_inside(docroot_real, full, allow_symlinks_outside, out,
-			      outlen);
+			      outlen, st, known);
+}
+
+int static_map_path(const char *docroot_real, const char *path, size_t len,
+		    bool allow_symlinks_outside, char *out, size_t outlen)
+{
+	struct stat st;
+	bool known;
+
+	return map_path(docroot_real, path, len, allow_symlinks_outside, out,
+			outlen, &st, &known);
 }
 
 /* ---- MIME types ---- */
@@ -567,14 +587,15 @@ static int find_index(struct conn *c, struct file *f)
 						    : DEFAULT_INDEX;
 	char name[PATH_MAX];
 	int n, status;
+	bool known;
 
 	n = snprintf(name, sizeof(name), "%s/%s", f->path, index);
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return 404;
 	status = resolve_inside(c->srv->docroot_real, name,
 				cfg->allow_symlinks_outside_root, f->path,
-				sizeof(f->path));
-	if (status == 0 && stat(f->path, &f->st) != 0)
+				sizeof(f->path), &f->st, &known);
+	if (status == 0 && !known && stat(f->path, &f->st) != 0)
 		status = errno == EACCES ? 403 : 404;
 	return status;
 }
@@ -614,21 +635,22 @@ void static_handle(struct conn *c)
 	struct response *r = &c->resp;
 	struct file f;
 	int status;
+	bool known;
 
 	f.fd = -1;
 	r->head_only = req->method_id == HTTP_METHOD_HEAD;
 	if (!method_allowed(c))
 		return;
-	status = static_map_path(c->srv->docroot_real, req->path.ptr,
-				 req->path.len,
-				 c->srv->cfg.allow_symlinks_outside_root,
-				 f.path, sizeof(f.path));
+	status = map_path(c->srv->docroot_real, req->path.ptr, req->path.len,
+			  c->srv->cfg.allow_symlinks_outside_root, f.path,
+			  sizeof(f.path), &f.st, &known);
 	if (status != 0) {
 		response_error(r, status, status == 403 ?
 			       "You may not see this file." : NULL);
 		return;
 	}
-	if (stat(f.path, &f.st) != 0) {
+	/* Usually the path walk's last lstat() said it already. */
+	if (!known && stat(f.path, &f.st) != 0) {
 		response_error(r, errno == EACCES ? 403 : 404, NULL);
 		return;
 	}
