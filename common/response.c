@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include "response.h"
@@ -298,10 +299,30 @@ static enum send_result send_failure(void)
 	return SEND_ERROR; /* EPIPE, ECONNRESET...: the client is gone */
 }
 
+/* writev(2), or, when a file body follows, sendmsg(2) with MSG_MORE: TCP
+ * then holds the head until sendfile() adds the body, so a small file
+ * leaves in one packet instead of two (with TCP_NODELAY every send is a
+ * packet of its own, and the client wakes up for each). Not a socket (a
+ * test's pipe): plain writev. */
+static ssize_t send_iov(int fd, struct iovec *iov, int cnt, bool file_follows)
+{
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)cnt };
+	ssize_t n;
+
+	if (!file_follows)
+		return writev(fd, iov, cnt);
+	n = sendmsg(fd, &msg, MSG_MORE);
+	if (n < 0 && errno == ENOTSOCK)
+		return writev(fd, iov, cnt);
+	return n;
+}
+
 /* The head and a memory body in one writev(2), resumable at any byte. */
 static enum send_result send_head_and_memory(int fd, struct response *r)
 {
 	size_t body_len = sends_body(r) && r->file_fd < 0 ? r->body_len : 0;
+	bool file_follows = r->file_fd >= 0 && sends_body(r) &&
+			    r->file_sent < r->file_length;
 
 	while (r->head_sent < r->head_len || r->body_sent < body_len) {
 		struct iovec iov[2];
@@ -317,7 +338,7 @@ static enum send_result send_head_and_memory(int fd, struct response *r)
 			iov[cnt].iov_base = (char *)r->body + r->body_sent;
 			iov[cnt++].iov_len = body_len - r->body_sent;
 		}
-		n = writev(fd, iov, cnt);
+		n = send_iov(fd, iov, cnt, file_follows);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
