@@ -150,6 +150,7 @@ static void stop_gracefully(struct worker_child *ch)
 	/* Our copies only: the master and the other children keep them. */
 	for (i = 0; i < ch->srv->listen_count; i++)
 		close(ch->srv->listen_fds[i]);
+	server_mark_stopping();
 	if (write(ch->stopping_pipe[1], "!", 1) < 0)
 		log_error("stopping pipe: %s", strerror(errno));
 	while (!worker_pool_drain(ch->pool, LISTENER_TICK_MS)) {

@@ -6,7 +6,7 @@
  * rest of a request head, for the next request (keep-alive), for a slow
  * reader to take the rest of a response, for a client to finish sending
  * while we close. In 02-worker each of those waits holds a thread. Here a
- * waiting connection is a ~100-byte record in this thread's epoll set, and
+ * waiting connection is a ~150-byte record in this thread's epoll set, and
  * a worker thread is taken only for work that does not wait: a complete
  * request head to run (event.c).
  *
@@ -197,8 +197,17 @@ static void conn_event(struct listener *l, struct ev_conn *ec,
 		else
 			linger_read(l, ec);
 		break;
-	case CS_WAIT_WORKER:
 	case CS_IN_WORKER:
+		/* The worker armed it for keep-alive and the next request
+		 * came before the worker put it in the hand-back list: the
+		 * event is used up, so take_back() must remember it. (Or a
+		 * stale event, see below: take_back() forgets it.) */
+		if (!timed_out && !ec->event_pending) {
+			ec->event_pending = true;
+			l->events_waiting++;
+		}
+		break;
+	case CS_WAIT_WORKER:
 	case CS_CLOSED:
 	case CS_COUNT:
 		/* A stale event (it was armed when a timeout sent it to a
@@ -252,10 +261,32 @@ static void close_unless_request_came(struct listener *l, struct ev_conn *ec)
 		close_conn(l, ec);
 }
 
+/* A keep-alive connection that its worker armed already (queues.c,
+ * listener_hand_back): into the KeepAliveTimeout queue, without arming. */
+static void take_back_armed(struct listener *l, struct ev_conn *ec,
+			    bool request_came)
+{
+	queue_in(l, ec, CS_KEEPALIVE);
+	if (request_came)
+		read_head(l, ec);       /* its epoll event came and went */
+	else if (l->stopping)
+		close_unless_request_came(l, ec);
+}
+
 static void take_back(struct listener *l, struct ev_conn *ec)
 {
+	bool request_came = ec->event_pending;
+
+	if (request_came) {
+		ec->event_pending = false;
+		l->events_waiting--;
+	}
 	switch (ec->verdict) {
 	case CS_KEEPALIVE:
+		if (ec->armed_by_worker) {
+			take_back_armed(l, ec, request_came);
+			break;
+		}
 		if (l->stopping) {
 			close_unless_request_came(l, ec);
 			break;
@@ -369,8 +400,7 @@ static void begin_graceful_stop(struct listener *l)
 	/* Our copies only: the master and the other children keep them. */
 	for (i = 0; i < l->listen_count; i++)
 		close(l->listen_src[i].fd);
-	if (write(l->stopping_pipe[1], "!", 1) < 0)
-		log_error("stopping pipe: %s", strerror(errno));
+	server_mark_stopping();        /* no more keep-alive (conn.c) */
 	while (l->lists[CS_KEEPALIVE].head)
 		close_unless_request_came(l, l->lists[CS_KEEPALIVE].head);
 }
@@ -396,12 +426,13 @@ bool listener_run(struct listener *l, struct worker_pool *pool)
 	l->now = now_monotonic_ms();
 	update_accepting(l);
 	for (;;) {
-		bool woken = false, handback = false;
+		bool woken = false;
 		int i, n;
 
 		publish_counts(l);
 		n = epoll_wait(l->epfd, events, MAX_EVENTS,
-			       next_timeout_ms(l));
+			       listener_sleep_ms(l));
+		listener_awake(l);
 		if (n < 0 && errno != EINTR) {
 			log_error("epoll_wait: %s", strerror(errno));
 			return false;
@@ -423,7 +454,7 @@ bool listener_run(struct listener *l, struct worker_pool *pool)
 				woken = true;
 				break;
 			case SRC_HANDBACK:
-				handback = true;
+				drain_handback_eventfd(l);
 				break;
 			}
 		}
@@ -431,8 +462,7 @@ bool listener_run(struct listener *l, struct worker_pool *pool)
 			server_drain_wake();
 		if (must_stop_now())
 			return false;
-		if (handback)
-			take_back_all(l);
+		take_back_all(l);       /* woken for it or not */
 		expire_timeouts(l);
 		if (!l->stopping && must_stop_accepting(l))
 			begin_graceful_stop(l);
@@ -464,7 +494,6 @@ struct listener *listener_create(struct server *srv, int slot)
 	l->srv = srv;
 	l->proc = scoreboard_process(the_scoreboard, slot);
 	l->threads = (int)srv->cfg.threads_per_child;
-	l->stopping_pipe[0] = l->stopping_pipe[1] = -1;
 	l->wake_src = (struct source){ SRC_WAKE, server_wake_fd[0] };
 	l->handback_src = (struct source){ SRC_HANDBACK, -1 };
 	l->listen_count = srv->listen_count;
@@ -475,9 +504,8 @@ struct listener *listener_create(struct server *srv, int slot)
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	l->handback_src.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (l->epfd < 0 || l->handback_src.fd < 0 ||
-	    pipe2(l->stopping_pipe, O_CLOEXEC) < 0 ||
 	    !watch(l, &l->wake_src) || !watch(l, &l->handback_src)) {
-		log_error("listener: epoll/eventfd/pipe: %s", strerror(errno));
+		log_error("listener: epoll/eventfd: %s", strerror(errno));
 		listener_destroy(l);
 		return NULL;
 	}
@@ -496,10 +524,6 @@ void listener_destroy(struct listener *l)
 		close(l->epfd);
 	if (l->handback_src.fd >= 0)
 		close(l->handback_src.fd);
-	if (l->stopping_pipe[0] >= 0) {
-		close(l->stopping_pipe[0]);
-		close(l->stopping_pipe[1]);
-	}
 	pthread_mutex_destroy(&l->handback_lock);
 	free(l);
 }

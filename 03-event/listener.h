@@ -49,9 +49,13 @@ struct ev_conn {
 	struct conn_box *box;   /* NULL while nothing is buffered */
 	unsigned requests;      /* answered so far, kept while box is NULL */
 	char peer[CONN_PEER_MAX]; /* the client's address, looked up once */
-	/* Written by the worker that hands it back, under handback_lock. */
+	/* Written by the worker that hands it back (listener_hand_back). */
 	enum conn_state verdict;
+	bool armed_by_worker;   /* keep-alive, socket armed: nothing to do */
+	int64_t handed_back_ms; /* end of the response: KeepAliveTimeout */
 	struct ev_conn *handback_next;
+	/* The listener's: a request came while a worker had it. */
+	bool event_pending;
 };
 
 /* A FIFO list; for a state with a timeout it is that timeout's queue. */
@@ -76,14 +80,16 @@ struct listener {
 	int64_t accept_paused_until;
 	long accepted;                  /* for MaxConnectionsPerChild */
 	bool stopping;                  /* graceful: no accept, no keep-alive */
-	/* Written once when stopping, never read: its read end is every
-	 * connection's wake_fd, so conn.c stops offering keep-alive. */
-	int stopping_pipe[2];
 
 	struct source wake_src;         /* server_wake_fd[0]: a signal */
 	struct source handback_src;     /* an eventfd: a worker gave one back */
 	pthread_mutex_t handback_lock;
 	struct ev_conn *handback_head, *handback_tail;
+	/* When epoll_wait() will return by itself (0: awake or being woken);
+	 * atomic, set under handback_lock before sleeping. */
+	int64_t asleep_until;
+	bool wake_on_any;               /* under handback_lock */
+	unsigned events_waiting;        /* in a worker, with event_pending */
 
 	uint32_t shown[4];              /* counts last put on the scoreboard */
 };
@@ -105,5 +111,8 @@ void drop_box(struct ev_conn *ec);
 void to_worker(struct listener *l, struct ev_conn *ec, enum job_kind job);
 void dispatch(struct listener *l);
 struct ev_conn *take_handed_back(struct listener *l);
+void drain_handback_eventfd(struct listener *l);
+int listener_sleep_ms(struct listener *l);
+void listener_awake(struct listener *l);
 
 #endif

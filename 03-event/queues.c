@@ -13,7 +13,10 @@
  * The hand-off: the listener pushes a connection onto the pool's queue
  * only while a thread is free (so the push never blocks it), and a worker
  * gives a connection back through a mutex-protected list plus an eventfd
- * that wakes epoll_wait(). Used by listener.c (the loop and the state
+ * that wakes epoll_wait(). The usual case, a keep-alive connection with
+ * nothing buffered, the worker finishes itself (it arms the socket, as
+ * Apache's event workers do) and wakes the listener only when it must:
+ * see listener_hand_back(). Used by listener.c (the loop and the state
  * machine) and event.c (the worker's side of the hand-off).
  */
 #include <errno.h>
@@ -76,7 +79,8 @@ static int64_t deadline_of(const struct listener *l, const struct ev_conn *ec)
 			return ec->box->conn.request_start_ms + timeout_ms;
 		return l->now + timeout_ms;
 	case CS_KEEPALIVE:
-		return l->now + cfg->keep_alive_timeout_ms;
+		/* From the end of the response (the worker notes when). */
+		return ec->handed_back_ms + cfg->keep_alive_timeout_ms;
 	case CS_WRITE_COMPLETION:
 		return l->now + timeout_ms;  /* since the last progress */
 	case CS_LINGER:
@@ -189,7 +193,6 @@ bool attach(struct listener *l, struct ev_conn *ec)
 		return false;
 	}
 	conn_init_with_peer(&box->conn, ec->src.fd, l->srv, ec->peer);
-	box->conn.wake_fd = l->stopping_pipe[0];
 	box->conn.requests = ec->requests;
 	box->ec = ec;
 	ec->box = box;
@@ -243,47 +246,122 @@ enum job_kind listener_job_of(struct conn *c)
 	return ((struct conn_box *)c)->job;
 }
 
-/* Called by a worker thread. */
+/* Should the worker that gives ec back wake the listener? Called with
+ * handback_lock held. An awake listener looks at the list before it
+ * sleeps again (listener_sleep_ms), so only a sleeping one needs waking:
+ * always for work it must do now (close, linger, write completion, or a
+ * request that came in meanwhile: wake_on_any), and for a connection the
+ * worker armed only if its KeepAliveTimeout ends before the listener
+ * would wake anyway. */
+static bool must_wake_listener(const struct listener *l,
+			       const struct ev_conn *ec)
+{
+	int64_t asleep_until = __atomic_load_n(&l->asleep_until,
+					       __ATOMIC_RELAXED);
+
+	if (asleep_until == 0)
+		return false;
+	if (!ec->armed_by_worker || l->wake_on_any)
+		return true;
+	return ec->handed_back_ms + l->srv->cfg.keep_alive_timeout_ms <
+	       asleep_until;
+}
+
+/* A worker finishes a keep-alive connection itself: the struct conn goes
+ * (nothing is buffered), and the socket waits for the next request in the
+ * listener's epoll set again (epoll_ctl is thread-safe). False if it could
+ * not be armed: then the listener does it. */
+static bool worker_arms_keepalive(struct listener *l, struct ev_conn *ec)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT,
+				  .data.ptr = &ec->src };
+
+	detach_if_idle(ec);
+	if (ec->box != NULL)
+		return false;
+	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, ec->src.fd, &ev) == 0;
+}
+
+/* Called by a worker thread. What the fast path for keep-alive buys (one
+ * wake-up of the listener, its eventfd read and an epoll_wait() per
+ * request): labs/perf/README.md. The socket is armed BEFORE ec is in the
+ * list: once it is there, the listener may close and free it at any time.
+ * A request that arrives in between finds ec still "in a worker"; the
+ * listener notes it (event_pending) and asks to be woken (wake_on_any). */
 void listener_hand_back(struct listener *l, struct conn *c,
 			enum conn_state next)
 {
 	struct ev_conn *ec = ((struct conn_box *)c)->ec;
 	uint64_t one = 1;
-	bool was_empty;
+	bool armed = false, wake;
 
+	ec->handed_back_ms = now_monotonic_ms();
+	if (next == CS_KEEPALIVE && !server_is_stopping())
+		armed = worker_arms_keepalive(l, ec); /* c is gone after */
 	pthread_mutex_lock(&l->handback_lock);
 	ec->verdict = next;
+	ec->armed_by_worker = armed;
 	ec->handback_next = NULL;
-	was_empty = l->handback_head == NULL;
-	if (was_empty)
+	if (l->handback_head == NULL)
 		l->handback_head = ec;
 	else
 		l->handback_tail->handback_next = ec;
 	l->handback_tail = ec;
+	wake = must_wake_listener(l, ec);
+	if (wake)       /* one wake-up is enough for everybody */
+		__atomic_store_n(&l->asleep_until, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&l->handback_lock);
-	/* One wake-up per batch: the listener takes the whole list. */
-	if (was_empty && write(l->handback_src.fd, &one, sizeof(one)) < 0)
+	if (wake && write(l->handback_src.fd, &one, sizeof(one)) < 0)
 		log_ratelimited("handback", 10, "eventfd write: %s",
 				strerror(errno));
 }
 
-/* Called by the listener when the eventfd is readable: the connections
- * given back, oldest first (linked by handback_next). */
-struct ev_conn *take_handed_back(struct listener *l)
+/* Called by the listener when the eventfd is readable. */
+void drain_handback_eventfd(struct listener *l)
 {
-	struct ev_conn *list;
 	uint64_t count;
 
-	/* Read the eventfd first, then take the list: a worker that appends
-	 * after this read finds the list empty and writes the eventfd
-	 * again, so no connection is missed. */
 	if (read(l->handback_src.fd, &count, sizeof(count)) < 0 &&
 	    errno != EAGAIN)
 		log_ratelimited("handback", 10, "eventfd read: %s",
 				strerror(errno));
+}
+
+/* Called by the listener once a turn: the connections given back, oldest
+ * first (linked by handback_next). */
+struct ev_conn *take_handed_back(struct listener *l)
+{
+	struct ev_conn *list;
+
 	pthread_mutex_lock(&l->handback_lock);
 	list = l->handback_head;
 	l->handback_head = l->handback_tail = NULL;
 	pthread_mutex_unlock(&l->handback_lock);
 	return list;
+}
+
+/* How long the listener's epoll_wait() may sleep, told to the workers
+ * under the same lock as the list is checked: a worker that hands back
+ * after this sees the time and wakes us if needed (must_wake_listener);
+ * one that handed back before it makes us not sleep at all. */
+int listener_sleep_ms(struct listener *l)
+{
+	int ms = next_timeout_ms(l);
+	bool nothing_back;
+
+	pthread_mutex_lock(&l->handback_lock);
+	nothing_back = l->handback_head == NULL;
+	if (nothing_back && ms > 0) {
+		l->wake_on_any = l->events_waiting > 0;
+		__atomic_store_n(&l->asleep_until, now_monotonic_ms() + ms,
+				 __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&l->handback_lock);
+	return nothing_back ? ms : 0;
+}
+
+/* Just woken: workers need not wake us until we sleep again. */
+void listener_awake(struct listener *l)
+{
+	__atomic_store_n(&l->asleep_until, 0, __ATOMIC_RELAXED);
 }

@@ -444,16 +444,12 @@ static void discard_body(struct conn *c)
 
 /* ---- Processing and sending ---- */
 
-/* Is the process being asked to stop? The MPM makes c->wake_fd readable
- * then (a pipe nobody drains while connections are served); a connection
- * without one looks at this process's signal flags. */
-static bool process_stopping(const struct conn *c)
+/* Is the process being asked to stop? Asked once per request, so it is
+ * a flag (server.c), not a poll() of c->wake_fd: that pipe is for waking a
+ * connection that sleeps between requests. */
+static bool process_stopping(void)
 {
-	struct pollfd p = { .fd = c->wake_fd, .events = POLLIN };
-
-	if (c->wake_fd < 0)
-		return server_stop || server_graceful || server_graceful_stop;
-	return poll(&p, 1, 0) == 1;
+	return server_is_stopping();
 }
 
 static bool decide_keep_alive(struct conn *c, long *max_left)
@@ -475,7 +471,7 @@ static bool decide_keep_alive(struct conn *c, long *max_left)
 		if (*max_left <= 0)
 			return false;
 	}
-	return !process_stopping(c);
+	return !process_stopping();
 }
 
 void conn_process(struct conn *c)
@@ -579,7 +575,7 @@ static enum conn_io read_head_blocking(struct conn *c)
 		if (r == 1)
 			continue;
 		if (r < 0 && errno == EINTR &&
-		    !(between && process_stopping(c)))
+		    !(between && process_stopping()))
 			continue;
 		if (r == 0 && c->len > 0) {
 			conn_answer_error(c, 408, "The request did not arrive "

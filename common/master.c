@@ -73,6 +73,7 @@ static void child_on_signal(int sig)
 		server_graceful = 1;
 	else
 		server_stop = 1;
+	server_mark_stopping();
 	if (write(server_wake_fd[1], "!", 1) < 0) {
 		/* Pipe full: a wake-up is pending already. */
 	}

@@ -115,6 +115,20 @@ void server_reset_signals(void)
 		sigaction(handled_signals[i], &sa, NULL);
 }
 
+/* Written by a signal handler or a listener thread, read by every worker
+ * thread: an atomic int (lock-free, so safe in a handler). */
+static int stopping_flag;
+
+void server_mark_stopping(void)
+{
+	__atomic_store_n(&stopping_flag, 1, __ATOMIC_RELAXED);
+}
+
+bool server_is_stopping(void)
+{
+	return __atomic_load_n(&stopping_flag, __ATOMIC_RELAXED) != 0;
+}
+
 void server_drain_wake(void)
 {
 	char buf[64];

@@ -63,6 +63,13 @@ void server_reset_signals(void);
 /* Drain the wake pipe. */
 void server_drain_wake(void);
 
+/* This child has begun to stop (a signal reached it, or its MPM began a
+ * graceful stop): every response from now on says "Connection: close".
+ * An atomic flag, so that conn.c can look at it once per request without
+ * a system call; async-signal-safe. */
+void server_mark_stopping(void);
+bool server_is_stopping(void);
+
 /* In a new child: when the server was started as root and User is set,
  * switch to User and Group (supplementary groups included) for good, as
  * Apache's children do; the master keeps root to bind and signal. Returns

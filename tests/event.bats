@@ -115,6 +115,39 @@ fast_get() {
 		fail "closed after $ms ms (expected 1000, bounds 800-4000)"
 }
 
+@test "KeepAliveTimeout 200ms on an idle server: the listener is woken for it" {
+	# A worker arms a keep-alive connection itself and wakes the
+	# listener only if the listener would sleep past the connection's
+	# KeepAliveTimeout (queues.c, must_wake_listener). Without that
+	# wake-up the close would wait for the listener's 1 s tick.
+	# The request sleeps 100 ms in its worker, so the listener is
+	# asleep (until its tick) when the worker gives the connection back.
+	start_server -c 'KeepAliveTimeout 200ms' -c 'LabHandlers On'
+	t0="$(now_ms)"
+	out="$(raw_text -c -t 5000 'GET /lab/sleep?ms=100 HTTP/1.1\r\nHost: t\r\n\r\n')"
+	ms=$(($(now_ms) - t0))
+	assert_contains "$out" "HTTP/1.1 200"
+	assert_equal "${out##*$'\n'}" CLOSED "state after waiting"
+	[ "$ms" -ge 250 ] && [ "$ms" -le 750 ] ||
+		fail "closed after $ms ms (expected 300, bounds 250-750)"
+}
+
+@test "back-to-back keep-alive requests: none is lost between worker and listener" {
+	# The next request may arrive after the worker armed the socket but
+	# before the listener took the connection back (listener.c notes
+	# it: event_pending). A lost one would show as a timeout.
+	start_server -c 'StartServers 1' -c 'ThreadsPerChild 4' \
+		-c 'MinSpareThreads 1' -c 'MaxSpareThreads 8'
+	csv="$("$(in_root "${KIT_BIN:-.}")/labs/tools/loadgen" -c 4 -t 2 -d 2s --timeout 1500ms \
+		--csv -q "http://127.0.0.1:$PORT/files/1k.txt")"
+	row="$(tail -n 1 <<<"$csv")"
+	requests="$(cut -d, -f8 <<<"$row")"
+	errors="$(cut -d, -f17 <<<"$row")"
+	assert_equal "$(head -n 1 <<<"$csv" | cut -d, -f8,17)" "requests,errors" "columns"
+	[ "$requests" -ge 1000 ] || fail "only $requests requests in 2 s"
+	assert_equal "$errors" 0 "errors in $requests requests"
+}
+
 @test "Timeout 2: a partial head gets 408 and a close after ~2 s, not before" {
 	start_server -c 'Timeout 2' -c 'KeepAliveTimeout 20'
 	partial='GET /files/1k.txt HTTP/1.1\r\nHost: t\r\n'
