@@ -54,7 +54,8 @@ void conn_init_with_peer(struct conn *c, int fd, const struct server *srv,
 {
 	struct http_limits limits;
 
-	memset(c, 0, sizeof(*c));
+	memset(c, 0, offsetof(struct conn, resp));
+	http_request_clear(&c->req);
 	c->fd = fd;
 	c->srv = srv;
 	c->wake_fd = -1;
@@ -532,7 +533,7 @@ bool conn_finish_request(struct conn *c)
 		c->lingering = true;
 	response_reset(&c->resp);
 	http_parser_init(&c->parser, &c->parser.limits);
-	memset(&c->req, 0, sizeof(c->req));
+	http_request_clear(&c->req);
 	c->head_complete = c->answered = false;
 	c->body_consumed = 0;
 	c->body_done = false;

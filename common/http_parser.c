@@ -595,7 +595,7 @@ static enum http_parse_result finish_head(const struct http_parser *p,
 	const char *pos = buf + 2 * p->empty_lines;  /* each was a CRLF */
 	struct http_span line;
 
-	memset(req, 0, sizeof(*req));
+	http_request_clear(req);
 	req->head_length = head_length;
 	/* Pass 1 accepted every line: these cannot fail now. */
 	(void)parse_request_line(next_line(&pos, end), req);
@@ -610,6 +610,11 @@ static enum http_parse_result finish_head(const struct http_parser *p,
 }
 
 /* ---- The API ---- */
+
+void http_request_clear(struct http_request *req)
+{
+	memset(req, 0, offsetof(struct http_request, headers));
+}
 
 void http_parser_init(struct http_parser *p, const struct http_limits *limits)
 {

@@ -578,6 +578,33 @@ static void check(bool ok, const char *name)
 	}
 }
 
+/* One struct http_request for two requests, as conn.c uses it: the second
+ * must not see the first's headers, although http_request_clear() leaves
+ * the header slots as they were. */
+static void check_request_reuse(void)
+{
+	static const char first[] = "GET /a HTTP/1.1\r\nHost: a\r\n"
+				    "X-Only-First: 1\r\nContent-Length: 0\r\n\r\n";
+	static const char second[] = "GET /b HTTP/1.0\r\nHost: b\r\n\r\n";
+	struct http_parser p;
+	struct http_request reused;
+
+	http_parser_init(&p, NULL);
+	check(http_parse_head(&p, first, sizeof(first) - 1, &reused) ==
+	      HTTP_PARSE_DONE && reused.header_count == 3 &&
+	      reused.has_content_length, "reuse: first request");
+	http_request_clear(&reused);
+	check(reused.header_count == 0 && reused.head_length == 0 &&
+	      !reused.has_content_length && reused.path.ptr == NULL,
+	      "reuse: clear zeroes every field but the slots");
+	http_parser_init(&p, NULL);
+	check(http_parse_head(&p, second, sizeof(second) - 1, &reused) ==
+	      HTTP_PARSE_DONE && reused.header_count == 1 &&
+	      !reused.has_content_length && reused.version_minor == 0 &&
+	      http_request_header(&reused, "X-Only-First") == NULL,
+	      "reuse: second request sees none of the first's headers");
+}
+
 static void run_api_checks(void)
 {
 	struct http_parser p;
@@ -596,6 +623,7 @@ static void run_api_checks(void)
 	p.limits.fields = 0;
 	http_parser_init(&p, &p.limits);
 	check(p.limits.fields == HTTP_MAX_HEADERS, "fields 0 is the maximum");
+	check_request_reuse();
 }
 
 int main(void)
