@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
 # labs/bench/bench.sh - `make bench`: the three MPMs side by side, measured
-# on this machine, as a table, a CSV and an SVG chart.
+# on this machine, as a table, a CSV and an SVG chart; with PEERS=1, beside
+# Apache httpd's three MPMs and nginx, with issue 9's ratios.
 #
 # What it teaches: a fair comparison holds everything but the thing compared
-# constant. Every server gets the same file (common/htdocs/files/1k.txt),
-# the same capacity (128 request workers: 128 prefork children, or 4
-# children of 32 threads), the same keep-alive settings (Apache's defaults:
-# KeepAliveTimeout 5, MaxKeepAliveRequests 100) and the same client, and
-# the conditions (CPU, cores, kernel, compiler, core placement) are written
-# down with the numbers. The last scenario is the kit's main lesson: 256
-# idle keep-alive connections held open while 16 clients work. Prefork and
-# worker give one process or thread to each idle connection until
+# constant. Every server gets the same files (a docroot made for the run:
+# files/1k.txt and a 1 MiB files/1m.bin), the same capacity (128 request
+# workers: 128 prefork children, or 4 children of 32 threads), the same
+# keep-alive settings (Apache's defaults: KeepAliveTimeout 5,
+# MaxKeepAliveRequests 100) and the same client, and the conditions (CPU,
+# cores, kernel, compiler, core placement) are written down with the
+# numbers. On a noisy machine one run proves little: BENCH_RUNS=R repeats
+# the whole list of servers R times (round 1 all servers, round 2 all
+# servers, ...) so that drift hits every server alike; the table shows
+# medians, and a ratio between two servers is taken inside one round before
+# the median of the rounds is. The last scenario is the kit's main lesson:
+# 256 idle keep-alive connections held open while 16 clients work. Prefork
+# and worker give one process or thread to each idle connection until
 # KeepAliveTimeout; event parks them in epoll.
 #
 # Environment (the Makefile passes these): BENCH_SECONDS (seconds measured
-# per scenario, default 4), QUICK=1 (1 s per scenario, for CI), PEERS=1
-# (also Apache httpd's three MPMs and nginx, when installed), BENCH_OUT
-# (output folder, default results/HOST-DATE), KIT_BIN (where the servers
-# are), CC (the compiler, to record its version). labs/bench/README.md has
-# the details; labs/tools/README.md describes loadgen.
+# per scenario, default 4), BENCH_RUNS (rounds, default 1), QUICK=1 (1 s per
+# scenario, for CI), PEERS=1 (also Apache httpd's three MPMs and nginx, when
+# installed), BENCH_OUT (output folder, default results/HOST-DATE), KIT_BIN
+# (where the servers are), CC (the compiler, to record its version).
+# labs/bench/README.md has the details; labs/tools/README.md describes
+# loadgen.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
@@ -27,35 +34,47 @@ HERE=$ROOT/labs/bench
 KIT_BIN=${KIT_BIN:-.}
 case $KIT_BIN in /*) ;; *) KIT_BIN=$ROOT/$KIT_BIN ;; esac
 LOADGEN=$KIT_BIN/labs/tools/loadgen
-DOCROOT=$ROOT/common/htdocs
-TARGET_PATH=/files/1k.txt
+SMALL=/files/1k.txt  # the docroot's two files, made by make_docroot
+LARGE=/files/1m.bin
 
 WORKERS=128          # MaxRequestWorkers of every server
 THREADS_PER_CHILD=32 # worker/event: WORKERS / THREADS_PER_CHILD children
 IDLE=256             # idle keep-alive connections in the last scenario
+
+say() { echo "bench: $*" >&2; }
+
+# A setting that must be a whole number >= 1, checked before anything runs.
+whole_number() { # NAME VALUE WHAT
+	[[ $2 =~ ^[1-9][0-9]*$ ]] && return 0
+	say "$1=$2 is not a whole number of $3 >= 1"
+	exit 2
+}
 
 if [ -n "${QUICK:-}" ] && [ "${QUICK:-0}" != 0 ]; then
 	SECONDS_EACH=${BENCH_SECONDS:-1}
 else
 	SECONDS_EACH=${BENCH_SECONDS:-4}
 fi
-if ! [[ $SECONDS_EACH =~ ^[0-9]+$ ]] || [ "$SECONDS_EACH" -lt 1 ]; then
-	echo "bench: BENCH_SECONDS=$SECONDS_EACH is not a whole number of seconds >= 1" >&2
-	exit 2
-fi
+whole_number BENCH_SECONDS "$SECONDS_EACH" seconds
+RUNS=${BENCH_RUNS:-1}
+whole_number BENCH_RUNS "$RUNS" runs
 # A warm-up lets connections (and the idle holders) settle before counting.
 if [ "$SECONDS_EACH" -le 1 ]; then WARMUP=0.5; else WARMUP=1; fi
 
-# Scenarios: id, loadgen options, description for the table.
+# Scenarios: id | loadgen options | path | description for the table.
+# idle-256 comes last: whatever it leaves behind (workers still tied to
+# idle connections) can then not spoil another scenario.
 SCENARIOS=(
-	"ka-1|-c 1|keep-alive, 1 client"
-	"ka-16|-c 16|keep-alive, 16 clients"
-	"ka-128|-c 128|keep-alive, 128 clients"
-	"close-16|-c 16 --close|new connection per request, 16 clients"
-	"idle-$IDLE|-c 16 --idle $IDLE|16 clients + $IDLE idle keep-alive"
+	"ka-1|-c 1|$SMALL|keep-alive, 1 client"
+	"ka-16|-c 16|$SMALL|keep-alive, 16 clients"
+	"ka-64|-c 64|$SMALL|keep-alive, 64 clients"
+	"ka-256|-c 256|$SMALL|keep-alive, 256 clients"
+	"close-16|-c 16 --close|$SMALL|new connection per request, 16 clients"
+	"close-64|-c 64 --close|$SMALL|new connection per request, 64 clients"
+	"1m-16|-c 16|$LARGE|1 MiB file, keep-alive, 16 clients"
+	"idle-$IDLE|-c 16 --idle $IDLE|$SMALL|16 clients + $IDLE idle keep-alive"
 )
 
-say() { echo "bench: $*" >&2; }
 
 # ---- the machine, and where server and client run ----
 
@@ -86,7 +105,7 @@ if [ "$CORES" -ge 4 ] && [ "${#CPU_LIST[@]}" -eq "$CORES" ] &&
 else
 	PLACEMENT="server and loadgen share all $CORES cores (too few to pin them apart)"
 	CLIENT_THREADS=$CORES
-	SERVER_CORES=$CORES
+	SERVER_CORES=$CORES # nginx's worker_processes (peers.sh)
 fi
 [ "$CLIENT_THREADS" -le 4 ] || CLIENT_THREADS=4
 
@@ -142,16 +161,10 @@ measure_server() {
 	awk -v p="$procs" -v t="$threads" -v k="$kib" 'BEGIN { printf "%d %d %.1f\n", p, t, k / 1024 }'
 }
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-pick_port() {
-	local p i
-	for i in $(seq 20); do
-		p=$((20000 + RANDOM % 40001))
-		port_in_use "$p" || { echo "$p"; return 0; }
-	done
-	return 1
-}
+# port_in_use and pick_port (a free port below the ephemeral range, where
+# the thousands of client sockets of close-64 cannot be holding it).
+# shellcheck source=common/kit.sh
+. "$ROOT/common/kit.sh"
 
 SRV_PID="" SRV_PORT="" SRV_DIR="" RUN_DIR="" OUT=""
 
@@ -160,7 +173,7 @@ SRV_PID="" SRV_PORT="" SRV_DIR="" RUN_DIR="" OUT=""
 wait_ready() { # STATUS_TOO
 	local deadline=$((SECONDS + 15)) auto busy idle
 
-	until curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$SRV_PORT$TARGET_PATH"; do
+	until curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$SRV_PORT$SMALL"; do
 		kill -0 "$SRV_PID" 2>/dev/null || return 1
 		[ "$SECONDS" -lt "$deadline" ] || return 1
 		sleep 0.1
@@ -183,10 +196,10 @@ wait_ready() { # STATUS_TOO
 # or -) runs first, once both are known, to write a configuration file.
 # Retries on another port if the one picked was taken meanwhile.
 start_server() {
-	local name=$1 ready=$2 prepare=$3 attempt a args pidfile
+	local name=$1 ready=$2 prepare=$3 a args pidfile _
 	shift 3
 
-	for attempt in 1 2 3; do
+	for _ in 1 2 3; do
 		SRV_PORT=$(pick_port) || return 1
 		SRV_DIR=$RUN_DIR/$name
 		rm -rf "$SRV_DIR"
@@ -237,20 +250,32 @@ stop_server() {
 		kill -KILL -- "-$pid" 2>/dev/null
 	fi
 	wait "$pid" 2>/dev/null
-	# Keep its error log with the results.
-	[ -s "$SRV_DIR/error.log" ] && cp "$SRV_DIR/error.log" "$OUT/logs/$(basename "$SRV_DIR").error.log"
+	# Keep its error log with the results (every round's, one after
+	# the other).
+	[ -s "$SRV_DIR/error.log" ] && cat "$SRV_DIR/error.log" >>"$OUT/logs/$(basename "$SRV_DIR").error.log"
 	return 0
 }
 
 trap 'stop_server quiet; rm -rf "$RUN_DIR"' EXIT
 trap 'say "interrupted"; exit 130' INT TERM
 
+# ---- the files served ----
+
+# The docroot of the run, the same for every server (the kit's and the
+# peers'): the kit's 1 KiB file and a 1 MiB file made here, so that the
+# large file is never in the repository. Apache httpd and nginx started as
+# root serve as nobody, hence the permissions: nobody must be able to reach
+# and read the files in our temporary folder.
+make_docroot() {
+	DOCROOT=$RUN_DIR/htdocs
+	mkdir -p "$DOCROOT/files" &&
+		cp "$ROOT/common/htdocs/files/1k.txt" "$DOCROOT$SMALL" &&
+		head -c 1048576 /dev/zero | tr '\0' x >"$DOCROOT$LARGE" &&
+		chmod -R a+rX "$RUN_DIR"
+}
+
 # ---- the servers ----
 
-# Directives shared by the kit's three servers, then each one's capacity.
-KIT_COMMON=(-c 'Listen 127.0.0.1:@PORT@' -c 'ErrorLog @DIR@/error.log'
-	-c 'PidFile @DIR@/pid' -c "DocumentRoot $DOCROOT"
-	-c 'KeepAlive On' -c 'KeepAliveTimeout 5' -c 'MaxKeepAliveRequests 100')
 CHILDREN=$((WORKERS / THREADS_PER_CHILD))
 PREFORK_SET="StartServers $WORKERS, MinSpareServers 5, MaxSpareServers $WORKERS, ServerLimit $WORKERS, MaxRequestWorkers $WORKERS"
 THREADED_SET="StartServers $CHILDREN, ServerLimit $CHILDREN, ThreadsPerChild $THREADS_PER_CHILD, ThreadLimit $THREADS_PER_CHILD, MinSpareThreads $THREADS_PER_CHILD, MaxSpareThreads $WORKERS, MaxRequestWorkers $WORKERS"
@@ -261,6 +286,8 @@ directives() { # "A 1, B 2" -> -c 'A 1' -c 'B 2'
 	for d in $1; do printf '%s\n' -c "${d# }"; done
 }
 
+# The directives shared by the kit's three servers, then each one's
+# capacity.
 kit_command() { # MPM -> the command line, one word a line
 	local dir
 	case $1 in
@@ -268,10 +295,15 @@ kit_command() { # MPM -> the command line, one word a line
 	worker) dir=02-worker; set -- "$1" "$THREADED_SET" ;;
 	event) dir=03-event; set -- "$1" "$THREADED_SET" ;;
 	esac
-	printf '%s\n' "$KIT_BIN/$dir/$1" "${KIT_COMMON[@]}"
+	printf '%s\n' "$KIT_BIN/$dir/$1" \
+		-c 'Listen 127.0.0.1:@PORT@' -c 'ErrorLog @DIR@/error.log' \
+		-c 'PidFile @DIR@/pid' -c "DocumentRoot $DOCROOT" \
+		-c 'KeepAlive On' -c 'KeepAliveTimeout 5' \
+		-c 'MaxKeepAliveRequests 100'
 	directives "$2"
 }
 
+# shellcheck source=labs/bench/peers.sh
 . "$HERE/peers.sh"
 
 # ---- running it ----
@@ -279,16 +311,16 @@ kit_command() { # MPM -> the command line, one word a line
 LOADGEN_COLUMNS=""
 ROWS=0
 
-# run_scenario SERVER ID OPTIONS DESCRIPTION N TOTAL
+# run_scenario SERVER ID OPTIONS PATH DESCRIPTION: one row of the CSV.
 run_scenario() {
-	local server=$1 id=$2 opts=$3 desc=$4 out mem lg_pid row
-	local mid
+	local server=$1 id=$2 opts=$3 path=$4 desc=$5 out mem lg_pid row
+	local mid round=""
 
 	out=$RUN_DIR/loadgen.csv
 	# shellcheck disable=SC2086 # opts is a list of options
 	on_cpus "$CLIENT_CPUS" "$LOADGEN" $opts -t "$CLIENT_THREADS" \
 		-w "$WARMUP" -d "$SECONDS_EACH" --csv -q \
-		"http://127.0.0.1:$SRV_PORT$TARGET_PATH" >"$out" 2>"$RUN_DIR/loadgen.err" &
+		"http://127.0.0.1:$SRV_PORT$path" >"$out" 2>"$RUN_DIR/loadgen.err" &
 	lg_pid=$!
 	# Memory and processes halfway through the measured part.
 	mid=$(awk -v w="$WARMUP" -v s="$SECONDS_EACH" 'BEGIN { print w + s / 2 }')
@@ -301,46 +333,62 @@ run_scenario() {
 	fi
 	[ -n "$LOADGEN_COLUMNS" ] || {
 		LOADGEN_COLUMNS=$(head -n 1 "$out")
-		echo "server,scenario,server_processes,server_threads,server_pss_mib,$LOADGEN_COLUMNS" >"$CSV"
+		echo "run,server,scenario,server_processes,server_threads,server_pss_mib,$LOADGEN_COLUMNS" >"$CSV"
 	}
-	row="$server,$id,${mem// /,},$(tail -n 1 "$out")"
+	row="$ROUND,$server,$id,${mem// /,},$(tail -n 1 "$out")"
 	echo "$row" >>"$CSV"
-	echo "$id|$desc" >>"$RUN_DIR/descriptions"
 	ROWS=$((ROWS + 1))
-	printf '%s\n%s\n' "$(head -n 1 "$CSV")" "$row" | awk -F, -v n="$5/$6" -v d="$desc" '
+	[ "$RUNS" -eq 1 ] || round="round $ROUND "
+	printf '%s\n%s\n' "$(head -n 1 "$CSV")" "$row" | awk -F, -v n="$STEP/$TOTAL_STEPS" -v r="$round" -v d="$desc" '
 		NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-		{ printf "bench: [%s] %-13s %-38s %7.0f req/s, p99 %7.2f ms, %d errors, %d/%d processes/threads, %.1f MiB\n",
-			n, $c["server"], d, $c["req_per_s"], $c["p99_ms"], $c["errors"],
+		{ printf "bench: %-7s %s%-13s %-38s %7.0f req/s, p99 %7.2f ms, %d errors, %d/%d processes/threads, %.1f MiB\n",
+			"[" n "]", r, $c["server"], d, $c["req_per_s"], $c["p99_ms"], $c["errors"],
 			$c["server_processes"], $c["server_threads"], $c["server_pss_mib"] }' >&2
 }
 
+# Every scenario on one server, started for them and stopped after.
 bench_server() { # NAME READY PREPARE CMD...
-	local name=$1 s id opts desc
-	local -a parts
+	local name=$1 s id opts path desc
 
-	say "starting $name"
-	start_server "$@" || { NOTES+=("$name: did not start (see above); skipped"); STEP=$((STEP + ${#SCENARIOS[@]})); return; }
+	say "starting $name${ROUND_LABEL}"
+	if ! start_server "$@"; then
+		NOTES+=("$name${ROUND_LABEL}: did not start (see above); skipped")
+		STEP=$((STEP + ${#SCENARIOS[@]}))
+		return
+	fi
 	for s in "${SCENARIOS[@]}"; do
-		IFS='|' read -r -a parts <<<"$s"
-		id=${parts[0]} opts=${parts[1]} desc=${parts[2]}
+		IFS='|' read -r id opts path desc <<<"$s"
 		STEP=$((STEP + 1))
-		run_scenario "$name" "$id" "$opts" "$desc" "$STEP" "$TOTAL_STEPS" ||
-			NOTES+=("$name $id: loadgen failed")
+		run_scenario "$name" "$id" "$opts" "$path" "$desc" ||
+			NOTES+=("$name $id${ROUND_LABEL}: loadgen failed")
 	done
 	stop_server
 }
 
-main() {
-	local host date mpm cmd
+bench_one() { # NAME: a kit server or a peer, for one round
 	local -a list
 
-	[ -x "$LOADGEN" ] || { echo "bench: no $LOADGEN: run make first" >&2; exit 1; }
+	case $1 in
+	prefork | worker | event)
+		mapfile -t list < <(kit_command "$1")
+		bench_server "$1" status - "${list[@]}"
+		;;
+	*) peer_bench "$1" ;;
+	esac
+}
+
+main() {
+	local host date mpm cmd name s servers
+
+	[ -x "$LOADGEN" ] || { say "no $LOADGEN: run make first"; exit 1; }
 	host=$(hostname -s 2>/dev/null || hostname)
 	date=$(date +%Y-%m-%d-%H%M%S)
 	OUT=${BENCH_OUT:-$ROOT/results/$host-$date}
 	mkdir -p "$OUT/logs" || exit 1
 	OUT=$(cd "$OUT" && pwd)
+	rm -f "$OUT"/logs/*.error.log
 	RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kit-bench.XXXXXX") || exit 1
+	make_docroot || { say "cannot make the docroot in $RUN_DIR"; exit 1; }
 	CSV=$OUT/bench.csv
 	NOTES=()
 	STEP=0
@@ -355,18 +403,28 @@ main() {
 		fi
 	done
 	[ -n "${PEERS:-}" ] && [ "${PEERS:-0}" != 0 ] && peers_find
-	TOTAL_STEPS=$(( (${#SERVERS_TO_RUN[@]} + ${#PEER_NAMES[@]}) * ${#SCENARIOS[@]} ))
-	say "$((TOTAL_STEPS)) runs of ${SECONDS_EACH} s (+ $WARMUP s warm-up) on $CORES cores; $PLACEMENT"
+	SERVERS_TO_RUN+=("${PEER_NAMES[@]}")
+	servers=${#SERVERS_TO_RUN[@]}
+	TOTAL_STEPS=$((RUNS * servers * ${#SCENARIOS[@]}))
+	s=""
+	[ "$RUNS" -eq 1 ] || s=" ($RUNS rounds of $servers servers)"
+	say "$TOTAL_STEPS runs of ${SECONDS_EACH} s (+ $WARMUP s warm-up)$s on $CORES cores; $PLACEMENT"
 
-	for mpm in "${SERVERS_TO_RUN[@]}"; do
-		mapfile -t list < <(kit_command "$mpm")
-		bench_server "$mpm" status - "${list[@]}"
+	# Round after round of all the servers, rather than each server R
+	# times in a row: whatever slows the machine for a while (another
+	# job, the CPU's clock) then hits every server alike.
+	ROUND_LABEL=""
+	for ((ROUND = 1; ROUND <= RUNS; ROUND++)); do
+		[ "$RUNS" -eq 1 ] || ROUND_LABEL=" (round $ROUND of $RUNS)"
+		for name in "${SERVERS_TO_RUN[@]}"; do
+			bench_one "$name"
+		done
 	done
-	peers_run
 
 	write_report "$host"
 	[ "$ROWS" -gt 0 ] || { say "nothing was measured"; exit 1; }
 }
 
+# shellcheck source=labs/bench/report.sh
 . "$HERE/report.sh"
 main "$@"

@@ -3,7 +3,9 @@
 # What it teaches: a chart is a few dozen lines of arithmetic; no plotting
 # package is needed to show a result. One group of bars per scenario, one
 # bar (and one colour) per server, a y axis with round ticks, and a
-# tooltip (<title>) on each bar with the exact value.
+# tooltip (<title>) on each bar with the exact value. When the CSV holds
+# several rounds (several rows for one server and scenario), the bar is
+# their median, as in the table.
 #
 #   awk -F, -v value=req_per_s -v unit=requests/s -v title=... \
 #       -v subtitle=... -f chart.awk bench.csv > bench.svg
@@ -28,6 +30,18 @@ function short(v) {
 	return sprintf("%.3g", v)
 }
 
+# The median of the values a key collected, sorting them in place.
+function median(key,    m, i, j, t, v) {
+	m = nval[key]
+	for (i = 1; i <= m; i++)
+		v[i] = all[key, i]
+	for (i = 2; i <= m; i++)
+		for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
+			t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+		}
+	return m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
+}
+
 function esc(s) {
 	gsub(/&/, "\\&amp;", s)
 	gsub(/</, "\\&lt;", s)
@@ -49,13 +63,17 @@ NR == 1 {
 	s = $col["server"]; g = $col["scenario"]; v = $col[value] + 0
 	if (!(s in sidx)) { nseries++; sidx[s] = nseries; series[nseries] = s }
 	if (!(g in gidx)) { ngroups++; gidx[g] = ngroups; group[ngroups] = g }
-	val[sidx[s], gidx[g]] = v
+	key = sidx[s] SUBSEP gidx[g]
+	all[key, ++nval[key]] = v
 	has[sidx[s], gidx[g]] = 1
-	if (v > max) max = v
 }
 
 END {
 	if (nseries == 0) exit 1
+	for (key in nval) {
+		val[key] = median(key)
+		if (val[key] > max) max = val[key]
+	}
 	split("#4e79a7 #f28e2b #59a14f #e15759 #76b7b2 #edc948 #b07aa1 #ff9da7 #9c755f", colour, " ")
 	# Bars 16 px or wider: the chart is at least 640 px wide and the
 	# groups share the width.

@@ -1,15 +1,23 @@
 # labs/bench/peers.sh - `make bench PEERS=1`: Apache httpd and nginx beside
-# the kit's servers. Sourced by bench.sh.
+# the kit's servers. Sourced by bench.sh (and by labs/perf/compare.sh, which
+# uses peers_find, prepare_httpd and prepare_nginx).
 #
 # What it teaches: the kit's servers are models of Apache's MPMs, and a
 # model is only worth what it predicts. Running the real httpd with each of
 # its three MPMs (and nginx, an event server of another family) with the
-# same capacity and keep-alive settings, on the same file, shows whether the
-# kit's differences between the models are the real ones. The configs live
-# in labs/bench/peers/ and read nothing from /etc; a server that is not
+# same capacity and keep-alive settings, on the same files, shows whether
+# the kit's differences between the models are the real ones, and gives
+# issue 9's ratios something to be measured against. The configs live in
+# labs/bench/peers/ and read nothing from /etc; a server that is not
 # installed is skipped with a note.
+#
+# The caller sets DOCROOT, WORKERS, CHILDREN, THREADS_PER_CHILD,
+# SERVER_CORES and NOTES (an array); for each server, SRV_DIR and SRV_PORT.
 
-PEER_NAMES=()
+# shellcheck shell=bash
+
+PEER_NAMES=()    # the peers found, in the order they run
+PEER_SETTINGS=() # one line each for the conditions: version and settings
 HTTPD_BIN="" HTTPD_MODULES="" NGINX_BIN=""
 
 find_httpd() {
@@ -29,18 +37,32 @@ find_httpd() {
 	return 0 # a static build needs no module folder
 }
 
+find_nginx() {
+	local b
+
+	for b in nginx /usr/sbin/nginx /usr/local/nginx/sbin/nginx; do
+		b=$(command -v "$b" 2>/dev/null) && [ -x "$b" ] &&
+			{ NGINX_BIN=$b; return 0; }
+	done
+	return 1
+}
+
 httpd_has() { # MODULE: compiled in, or a .so we can load
 	"$HTTPD_BIN" -l 2>/dev/null | grep -q "^ *$1\.c$" && return 0
 	[ -n "$HTTPD_MODULES" ] && [ -f "$HTTPD_MODULES/$1.so" ]
 }
 
 peers_find() {
-	local mpm
+	local mpm version set
 
 	if find_httpd; then
+		version=$("$HTTPD_BIN" -v 2>/dev/null | sed -n 's/^Server version: *//p')
 		for mpm in prefork worker event; do
 			if httpd_has "mod_mpm_$mpm" || httpd_has "$mpm"; then
 				PEER_NAMES+=("httpd-$mpm")
+				set=${THREADED_SET:-}
+				[ "$mpm" = prefork ] && set=${PREFORK_SET:-}
+				PEER_SETTINGS+=("httpd-$mpm ($version): $set")
 			else
 				NOTES+=("httpd-$mpm: $HTTPD_BIN has no $mpm MPM; skipped")
 			fi
@@ -48,9 +70,11 @@ peers_find() {
 	else
 		NOTES+=("Apache httpd: not installed (no httpd or apache2); skipped")
 	fi
-	NGINX_BIN=$(command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; })
-	if [ -n "$NGINX_BIN" ]; then
+	if find_nginx; then
 		PEER_NAMES+=(nginx)
+		version=$("$NGINX_BIN" -v 2>&1 | sed 's/^nginx version: *//')
+		set="worker_processes $SERVER_CORES, worker_connections 4096"
+		PEER_SETTINGS+=("nginx ($version): $set")
 	else
 		NOTES+=("nginx: not installed; skipped")
 	fi
@@ -94,33 +118,25 @@ prepare_httpd() {
 prepare_nginx() {
 	local user=""
 
-	[ "$(id -u)" = 0 ] && user="user nobody $(id -gn nobody 2>/dev/null || echo nogroup);"
+	[ "$(id -u)" = 0 ] &&
+		user="user nobody $(id -gn nobody 2>/dev/null || echo nogroup);"
 	fill_template "$HERE/peers/nginx.conf" "$SRV_DIR/nginx.conf" "@USER@=$user"
 }
 
-peers_run() {
-	local name version set e=()
+# One round of every scenario on one peer, through bench.sh's bench_server.
+peer_bench() { # NAME
+	local e=()
 
-	for name in "${PEER_NAMES[@]}"; do
-		case $name in
-		httpd-*)
-			HTTPD_MPM=${name#httpd-}
-			version=$("$HTTPD_BIN" -v 2>/dev/null | sed -n 's/^Server version: *//p')
-			set=$THREADED_SET
-			[ "$HTTPD_MPM" = prefork ] && set=$PREFORK_SET
-			PEER_SETTINGS+=("$name ($version): $set")
-			bench_server "$name" status prepare_httpd \
-				"$HTTPD_BIN" -f @DIR@/httpd.conf -DFOREGROUND
-			;;
-		nginx)
-			version=$("$NGINX_BIN" -v 2>&1 | sed 's/^nginx version: *//')
-			PEER_SETTINGS+=("nginx ($version): worker_processes $SERVER_CORES, worker_connections 4096")
-			e=()
-			"$NGINX_BIN" -h 2>&1 | grep -q -- '^ *-e ' && e=(-e @DIR@/error.log)
-			bench_server nginx plain prepare_nginx \
-				"$NGINX_BIN" -p @DIR@/ -c @DIR@/nginx.conf "${e[@]}"
-			;;
-		esac
-	done
+	case $1 in
+	httpd-*)
+		HTTPD_MPM=${1#httpd-}
+		bench_server "$1" status prepare_httpd \
+			"$HTTPD_BIN" -f @DIR@/httpd.conf -DFOREGROUND
+		;;
+	nginx)
+		"$NGINX_BIN" -h 2>&1 | grep -q -- '^ *-e ' && e=(-e @DIR@/error.log)
+		bench_server nginx plain prepare_nginx \
+			"$NGINX_BIN" -p @DIR@/ -c @DIR@/nginx.conf "${e[@]}"
+		;;
+	esac
 }
-PEER_SETTINGS=()

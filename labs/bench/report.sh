@@ -1,76 +1,257 @@
 # labs/bench/report.sh - what `make bench` prints and writes: the
-# conditions, the Markdown table, the chart. Sourced by bench.sh.
+# conditions, the Markdown table, issue 9's ratios, the chart. Sourced by
+# bench.sh; the two tables are functions of the CSV alone, so that they can
+# be checked (and redone) on any bench.csv.
 #
 # What it teaches: a number without its conditions cannot be compared with
-# anything. Every result folder holds the raw CSV (one row a run, every
-# column loadgen measured), a bench.md with the machine, the placement and
-# each server's settings above the table, and an SVG chart drawn by
-# chart.awk (no plotting package needed).
+# anything, and two numbers measured minutes apart on a busy machine barely
+# can. Every result folder holds the raw CSV (one row a run, every column
+# loadgen measured), a bench.md with the machine, the placement and each
+# server's settings above the table, and an SVG chart drawn by chart.awk (no
+# plotting package needed). With several rounds the table shows medians,
+# which one bad run cannot move; a ratio between two servers is taken inside
+# each round, where both met the same noise, and only then summarised.
 
-# The table, from bench.csv: columns are found by name in its header.
-markdown_table() { # CSV DESCRIPTIONS
-	awk -F, -v descfile="$2" '
+# shellcheck shell=bash
+
+# The awk function both tables use: the median of v[1..m], sorting v.
+MEDIAN_AWK='
+function median(v, m,    i, j, t) {
+	for (i = 2; i <= m; i++)
+		for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
+			t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+		}
+	return m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
+}'
+
+# The table, from bench.csv: one row per server and scenario, in the order
+# they ran; the median of the rounds in each cell, except errors, which are
+# added up (an error in any round must show). Columns are found by name in
+# the CSV's header. SCENARIOS: lines "id|options|path|description".
+markdown_table() { # CSV SCENARIOS
+	awk -F, -v scenfile="$2" "$MEDIAN_AWK"'
 	BEGIN {
-		while ((getline line < descfile) > 0) {
-			i = index(line, "|")
-			desc[substr(line, 1, i - 1)] = substr(line, i + 1)
+		while ((getline line < scenfile) > 0) {
+			split(line, f, "|")
+			desc[f[1]] = f[1] ": " f[4]
 		}
 		nkinds = split("connect read write timeout status reset protocol", kind, " ")
+		nnum = split("req_per_s p50_ms p99_ms server_processes server_threads server_pss_mib", num, " ")
 	}
 	NR == 1 {
 		for (i = 1; i <= NF; i++)
 			col[$i] = i
-		print "| server | scenario | requests/s | p50 (ms) | p99 (ms) | errors | processes/threads | memory (PSS MiB) |"
-		print "|---|---|---:|---:|---:|---|---:|---:|"
 		next
 	}
 	{
-		errors = $col["errors"] + 0
-		if (errors > 0) {
-			detail = ""
-			for (k = 1; k <= nkinds; k++) {
-				v = $col["err_" kind[k]] + 0
-				if (v > 0)
-					detail = detail (detail == "" ? "" : ", ") v " " \
-						 (kind[k] == "status" ? "non-2xx" : kind[k])
-			}
-			errors = errors " (" detail ")"
+		key = $col["server"] SUBSEP $col["scenario"]
+		if (!(key in runs)) {
+			order[++nkeys] = key
+			server[key] = $col["server"]; scenario[key] = $col["scenario"]
 		}
-		name = $col["scenario"]
-		printf "| %s | %s | %.0f | %.2f | %.2f | %s | %d/%d | %.1f |\n",
-			$col["server"], (name in desc) ? desc[name] : name,
-			$col["req_per_s"], $col["p50_ms"], $col["p99_ms"], errors,
-			$col["server_processes"], $col["server_threads"], $col["server_pss_mib"]
+		r = ++runs[key]
+		for (i = 1; i <= nnum; i++)
+			val[key, num[i], r] = $col[num[i]]
+		errors[key] += $col["errors"]
+		for (k = 1; k <= nkinds; k++)
+			errkind[key, k] += $col["err_" kind[k]]
+	}
+	function med(key, name,    i, v) {
+		for (i = 1; i <= runs[key]; i++)
+			v[i] = val[key, name, i] + 0
+		return median(v, runs[key])
+	}
+	END {
+		print "| server | scenario | requests/s | p50 (ms) | p99 (ms) | errors | processes/threads | memory (PSS MiB) |"
+		print "|---|---|---:|---:|---:|---|---:|---:|"
+		for (n = 1; n <= nkeys; n++) {
+			key = order[n]
+			e = errors[key]
+			if (e > 0) {
+				detail = ""
+				for (k = 1; k <= nkinds; k++)
+					if (errkind[key, k] > 0)
+						detail = detail (detail == "" ? "" : ", ") \
+							 errkind[key, k] " " \
+							 (kind[k] == "status" ? "non-2xx" : kind[k])
+				e = e " (" detail ")"
+			}
+			s = scenario[key]
+			printf "| %s | %s | %.0f | %.2f | %.2f | %s | %.0f/%.0f | %.1f |\n",
+				server[key], (s in desc) ? desc[s] : s,
+				med(key, "req_per_s"), med(key, "p50_ms"),
+				med(key, "p99_ms"), e, med(key, "server_processes"),
+				med(key, "server_threads"), med(key, "server_pss_mib")
+		}
 	}' "$1"
 }
 
+# Issue 9's targets as ratios kit / peer, from bench.csv. Each ratio is
+# taken inside one round (the two servers met the same noise), then the
+# median over the rounds. Only pairs that were both measured appear; with
+# none, one line says so. Every row ends in "met" or "missed".
+ratio_table() { # CSV
+	awk -F, "$MEDIAN_AWK"'
+	NR == 1 {
+		for (i = 1; i <= NF; i++)
+			col[$i] = i
+		next
+	}
+	{
+		k = $col["run"] SUBSEP $col["server"] SUBSEP $col["scenario"]
+		rps[k] = $col["req_per_s"] + 0
+		p99[k] = $col["p99_ms"] + 0
+		if ($col["run"] + 0 > rounds)
+			rounds = $col["run"] + 0
+		if (!($col["scenario"] in seen)) {
+			seen[$col["scenario"]] = 1
+			all = all (all == "" ? "" : " ") $col["scenario"]
+		}
+	}
+	function verdict(ok) { return ok ? "met" : "missed" }
+	# One row per scenario in SCENS measured on both KIT and PEER: req/s
+	# must be >= WANT x the peer; with P99_TOO, p99 <= the peer.
+	function header() {
+		if (!rows++) {
+			print "| kit vs peer | scenario | req/s ratio | target | p99 ratio | target |"
+			print "|---|---|---:|---|---:|---|"
+		}
+	}
+	# One row per scenario in SCENS measured on both KIT and PEER: req/s
+	# must be >= WANT x the peer; with P99_TOO, p99 <= the peer.
+	function pair(kit, peer, want, scens, p99_too,    n, list, i, c, run, a, b, m, mp, none, vr, vp, r, p) {
+		n = split(scens, list, " ")
+		for (i = 1; i <= n; i++) {
+			c = list[i]; m = mp = none = 0
+			delete vr; delete vp
+			for (run = 1; run <= rounds; run++) {
+				a = run SUBSEP kit SUBSEP c
+				b = run SUBSEP peer SUBSEP c
+				if (!(a in rps) || !(b in rps))
+					continue
+				# A peer that answered nothing cannot be divided by:
+				# the kit wins that round if it answered anything.
+				if (rps[b] > 0)
+					vr[++m] = rps[a] / rps[b]
+				else if (rps[a] > 0)
+					vr[++m] = 1e9
+				else
+					none++
+				if (p99[a] > 0 && p99[b] > 0)
+					vp[++mp] = p99[a] / p99[b]
+			}
+			if (m == 0 && none == 0)
+				continue
+			header()
+			printf "| %s vs %s | %s |", kit, peer, c
+			if (m == 0) {
+				print " - | neither answered | - | - |"
+				continue
+			}
+			# Judged as shown (two decimals): a reader must never
+			# see "1.00 | missed", and 0.5 % is noise here anyway.
+			r = median(vr, m)
+			r = r >= 1e9 ? "inf" : sprintf("%.2f", r)
+			printf " %s | >= %.1f: %s |", r, want,
+				verdict(r == "inf" || r + 0 >= want)
+			if (mp == 0)
+				printf " - | %s |\n", (p99_too ? "no p99 to compare" : "none")
+			else if (p99_too) {
+				p = sprintf("%.2f", median(vp, mp))
+				printf " %s | <= 1.0: %s |\n", p, verdict(p + 0 <= 1)
+			} else
+				printf " %.2f | none |\n", median(vp, mp)
+		}
+	}
+	END {
+		pair("prefork", "httpd-prefork", 1.0, all, 1)
+		pair("worker", "httpd-worker", 1.0, all, 1)
+		pair("event", "httpd-event", 1.0, all, 1)
+		pair("event", "nginx", 0.9, "ka-64 ka-256 1m-16", 0)
+		if (!rows)
+			print "No ratios: no kit server was measured beside its peer " \
+			      "(make bench PEERS=1 adds Apache httpd and nginx where " \
+			      "they are installed)."
+	}' "$1"
+}
+
+# The ratio section: what the ratios are, then the table (or the line
+# saying there are none).
+ratio_section() { # CSV
+	local table
+
+	table=$(ratio_table "$1")
+	echo "## Ratios (issue 9's targets)"
+	echo
+	if [[ $table == "No ratios"* ]]; then
+		echo "$table"
+		return
+	fi
+	if [ "$RUNS" -gt 1 ]; then
+		echo "Kit / peer on the same files; each ratio is taken inside one round"
+		echo "(both servers under the same noise), then the median of the $RUNS rounds'"
+		echo "ratios is shown."
+	else
+		echo "Kit / peer on the same files, in this one round (BENCH_RUNS=3 shows"
+		echo "the median of three rounds' ratios)."
+	fi
+	echo "Targets: each kit MPM at least as fast as Apache httpd's same MPM in"
+	echo "every scenario (req/s ratio >= 1.0, p99 ratio <= 1.0); event at least"
+	echo "0.9 x nginx at ka-64, ka-256 and 1m-16 (req/s)."
+	echo
+	echo "$table"
+}
+
 conditions() { # HOST
-	local cc_version
+	local cc_version s
 
 	cc_version=$(${CC:-cc} --version 2>/dev/null | head -n 1)
 	echo "- machine: $1, $(cpu_model), $CORES cores, Linux $(uname -r)"
 	echo "- compiler: ${cc_version:-unknown} (make's CC=${CC:-cc}), -O2"
 	echo "- placement: $PLACEMENT; loadgen runs $CLIENT_THREADS threads"
-	echo "- each run: GET $TARGET_PATH (1024 bytes, common/htdocs), $WARMUP s warm-up then $SECONDS_EACH s measured, loadgen timeout 2 s; processes, threads and PSS sampled halfway"
+	echo "- each run: GET $SMALL (1024 bytes; 1m-16: $LARGE, 1 MiB) from a docroot made for the run and served by every server, $WARMUP s warm-up then $SECONDS_EACH s measured, loadgen timeout 2 s; processes, threads and PSS sampled halfway"
+	if [ "$RUNS" -gt 1 ]; then
+		echo "- rounds: $RUNS, each of every server in turn; the table shows the median of $RUNS runs (errors: their sum)"
+	else
+		echo "- rounds: 1 (BENCH_RUNS=1); the table shows that one run"
+	fi
 	echo "- every server: KeepAlive On, KeepAliveTimeout 5, MaxKeepAliveRequests 100, no access log, $WORKERS request workers"
 	echo "- kit prefork: $PREFORK_SET"
 	echo "- kit worker and event: $THREADED_SET"
-	local s
 	for s in "${PEER_SETTINGS[@]}"; do
 		echo "- $s"
 	done
 }
 
+# How issue 9's targets fared, in one line for the end of the progress.
+ratio_summary() { # RATIO_TABLE
+	local met missed
+
+	met=$(grep -o ': met |' <<<"$1" | wc -l)
+	missed=$(grep -o ': missed |' <<<"$1" | wc -l)
+	if [ $((met + missed)) -eq 0 ]; then
+		say "no ratios: no kit server was measured beside its peer"
+	else
+		say "issue 9's targets: $met met, $missed missed (ratios in bench.md)"
+	fi
+}
+
 write_report() { # HOST
-	local host=$1 table notes="" n title
+	local host=$1 table ratios notes="" n title sub runs_said note
 
 	[ -s "$CSV" ] || return 0
-	table=$(markdown_table "$CSV" "$RUN_DIR/descriptions")
+	printf '%s\n' "${SCENARIOS[@]}" >"$RUN_DIR/scenarios"
+	table=$(markdown_table "$CSV" "$RUN_DIR/scenarios")
+	ratios=$(ratio_section "$CSV")
 	for n in "${NOTES[@]}"; do
 		notes+="- $n"$'\n'
 	done
-	title="Requests per second, GET 1 KiB file ($host, $CORES cores, $SECONDS_EACH s a run)"
-	awk -F, -v title="$title" -v subtitle="higher is better; $PLACEMENT" \
+	runs_said="one run"
+	[ "$RUNS" -eq 1 ] || runs_said="median of $RUNS runs"
+	note="Each row: $runs_said of that server and scenario."
+	title="Requests per second ($host, $CORES cores, $SECONDS_EACH s a run, $runs_said)"
+	sub="higher is better; 1 KiB file, 1m-16: 1 MiB; $PLACEMENT"
+	awk -F, -v title="$title" -v subtitle="$sub" \
 		-v value=req_per_s -v unit="requests/s" \
 		-f "$HERE/chart.awk" "$CSV" >"$OUT/bench.svg"
 	{
@@ -78,20 +259,29 @@ write_report() { # HOST
 		echo
 		conditions "$host"
 		echo
+		echo "$note"
+		echo
 		echo "$table"
 		if [ -n "$notes" ]; then
 			echo
 			printf '%s' "$notes"
 		fi
 		echo
-		echo "Chart: bench.svg. Every number loadgen measured: bench.csv. Server error logs: logs/."
+		echo "$ratios"
+		echo
+		echo "Chart: bench.svg. Every number loadgen measured, every round: bench.csv. Server error logs: logs/."
 	} >"$OUT/bench.md"
 	echo
 	conditions "$host"
 	echo
+	echo "$note"
+	echo
 	echo "$table"
 	[ -z "$notes" ] || { echo; printf '%s' "$notes"; }
 	echo
+	echo "$ratios"
+	echo
 	echo "Results in $OUT:"
-	echo "  bench.md (conditions and table), bench.csv (every column), bench.svg (chart)"
+	echo "  bench.md (conditions, table, ratios), bench.csv (every column, every round), bench.svg (chart)"
+	ratio_summary "$ratios"
 }
