@@ -33,7 +33,7 @@ all: $(SERVERS) $(UNIT_BIN) $(TOOLS_BIN)
 help:
 	@echo "make            build the servers, the load generator, the unit tests and test tools"
 	@echo "make bench      the main job: run the three servers through one sweep, print a table,"
-	@echo "                write CSV and SVG under results/ (BENCH_SECONDS=N, QUICK=1, PEERS=1, BENCH_OUT=DIR)"
+	@echo "                write CSV and SVG under results/ (BENCH_SECONDS=N, BENCH_RUNS=R, QUICK=1, PEERS=1, BENCH_OUT=DIR)"
 	@echo "make test       run every test suite (C unit tests and Bats); ends with 'N passed, M failed'"
 	@echo "make run MPM=prefork   start that server (prefork, worker or event) on port 8080,"
 	@echo "                with the bundled docroot and LabHandlers On"
@@ -180,6 +180,7 @@ valgrind: all
 # loadgen is the kit's own HTTP load generator (labs/tools/README.md).
 # `make bench` compares the servers on this machine (labs/bench/bench.sh):
 #   BENCH_SECONDS=N  seconds measured per scenario (default 4)
+#   BENCH_RUNS=R     rounds over all servers; the table shows medians (default 1)
 #   QUICK=1          a few seconds in all per scenario, for CI
 #   PEERS=1          also Apache httpd (prefork, worker, event) and nginx
 #   BENCH_OUT=DIR    where to write (default results/HOST-DATE)
@@ -196,7 +197,7 @@ $(LOADGEN): $(LOADGEN_OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 bench: all
-	@KIT_BIN='$(BIN)' BENCH_SECONDS='$(BENCH_SECONDS)' QUICK='$(QUICK)' \
+	@KIT_BIN='$(BIN)' BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_RUNS='$(BENCH_RUNS)' QUICK='$(QUICK)' \
 	  PEERS='$(PEERS)' BENCH_OUT='$(BENCH_OUT)' CC='$(CC)' \
 	  labs/bench/bench.sh
 

@@ -168,8 +168,7 @@ start_once() {
 	SRV_DIR=$RUN_DIR/$name
 	rm -rf "$SRV_DIR" && mkdir -p "$SRV_DIR"
 	case $name in
-	httpd-*) HTTPD_MPM=${name#httpd-}; prepare_httpd
-		: >"$SRV_DIR/mime.types" ;; # TypesConfig: the AddTypes suffice
+	httpd-*) HTTPD_MPM=${name#httpd-}; prepare_httpd ;;
 	nginx) prepare_nginx ;;
 	esac
 	while IFS= read -r a; do
