@@ -251,11 +251,6 @@ enum conn_io conn_read_head(struct conn *c)
 	}
 }
 
-bool conn_has_buffered_request(const struct conn *c)
-{
-	return c->len > 0;
-}
-
 /* ---- Request bodies ---- */
 
 /* Bytes of the body that are in c->buf already, after the head. */

@@ -80,8 +80,6 @@ void conn_answer_error(struct conn *c, int status, const char *why);
 /* Show the current request line on a scoreboard slot (conn_read_head does
  * it for c->sb; event's worker threads do it for their own slot). */
 void conn_show_request(const struct conn *c, struct sb_worker *slot);
-/* True if bytes of a next request are already buffered (pipelining). */
-bool conn_has_buffered_request(const struct conn *c);
 
 /* Run the handler for the parsed head (unless an error response is already
  * prepared), read or discard the request body (blocking with Timeout), and
