@@ -256,15 +256,7 @@ fast_get() {
 	# Two children of 25 threads are just MinSpareThreads: one fewer is
 	# a shortage the master's next round repairs.
 	start_server -c 'StartServers 2' -c 'MinSpareThreads 50'
-	count_is_2() { [ "$(children_pids | wc -l)" -eq 2 ]; }
-	wait_until -t 5 count_is_2
-	victim="$(children_pids | head -n 1)"
-	kill -KILL "$victim"
-	replaced() {
-		count_is_2 && ! children_pids | grep -qx "$victim"
-	}
-	wait_until -t 10 replaced || fail "children: $(children_pids)"
-	assert_alive
+	assert_killed_child_is_replaced 2
 }
 
 # utime + stime of a process, in clock ticks (all its threads).

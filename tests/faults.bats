@@ -61,10 +61,6 @@ assert_requests_at_least() { # LOAD N
 			"$(load_summary "$1")"
 }
 
-child_count() {
-	children_pids | wc -l
-}
-
 children_at_least() { # N
 	[ "$(child_count)" -ge "$1" ]
 }

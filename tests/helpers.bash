@@ -205,6 +205,35 @@ children_pids() {
 		awk '$2 !~ /^Z/ { print $1 }' | sort -n
 }
 
+# How many live children the master has (children_pids), compared.
+child_count() {
+	children_pids | wc -l
+}
+
+count_is() { # N
+	[ "$(child_count)" -eq "$1" ]
+}
+
+count_at_most() { # N
+	[ "$(child_count)" -le "$1" ]
+}
+
+# The running server has N children; kill -9 one: within 10 s the master
+# has N again, the victim not among them, and the server answers.
+assert_killed_child_is_replaced() { # N
+	local victim
+
+	wait_until -t 5 count_is "$1" ||
+		fail "$(child_count) children at start, not $1" || return 1
+	victim="$(children_pids | head -n 1)"
+	kill -KILL "$victim"
+	replaced() { count_is "$1" && ! children_pids | grep -qx "$victim"; }
+	wait_until -t 10 replaced "$1" ||
+		fail "after kill -9 $victim: children" \
+			"$(children_pids | tr '\n' ' ')" || return 1
+	assert_alive
+}
+
 # ---- talking to it ----
 
 # http_get PATH [CURL_ARGS...]: the body, with a bounded wait.

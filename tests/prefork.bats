@@ -17,18 +17,6 @@ teardown() {
 	stop_server
 }
 
-child_count() {
-	children_pids | wc -l
-}
-
-count_is() { # N
-	[ "$(child_count)" -eq "$1" ]
-}
-
-count_at_most() { # N
-	[ "$(child_count)" -le "$1" ]
-}
-
 # Workers /server-status sees: busy + idle (one per prefork child).
 status_workers() {
 	local busy idle
@@ -93,15 +81,7 @@ status_workers() {
 @test "a child killed with SIGKILL is replaced" {
 	start_server -c 'StartServers 3' -c 'MinSpareServers 3' \
 		-c 'MaxSpareServers 5'
-	wait_until -t 5 count_is 3
-	victim="$(children_pids | head -n 1)"
-	kill -9 "$victim"
-	back() {
-		count_is 3 && ! children_pids | grep -qx "$victim"
-	}
-	wait_until -t 10 back ||
-		fail "after kill -9 $victim: children $(children_pids | tr '\n' ' ')"
-	assert_alive
+	assert_killed_child_is_replaced 3
 }
 
 @test "USR1 (graceful restart) during a load loses no request" {

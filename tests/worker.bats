@@ -28,18 +28,6 @@ GET_1K='GET /files/1k.txt HTTP/1.1\r\nHost: t\r\n\r\n'
 TWO_THREADS=(-c 'ThreadsPerChild 2' -c 'ServerLimit 1' -c 'StartServers 1'
 	-c 'MaxRequestWorkers 2' -c 'MinSpareThreads 1' -c 'MaxSpareThreads 2')
 
-child_count() {
-	children_pids | wc -l
-}
-
-count_is() { # N
-	[ "$(child_count)" -eq "$1" ]
-}
-
-count_at_most() { # N
-	[ "$(child_count)" -le "$1" ]
-}
-
 # Requests answered so far (one access log line each).
 logged_at_least() { # N
 	[ -f "$SRV_DIR/access.log" ] &&
@@ -158,15 +146,7 @@ timed_get() {
 @test "a child killed with SIGKILL is replaced" {
 	start_server -c 'ThreadsPerChild 2' -c 'StartServers 2' \
 		-c 'MinSpareThreads 4' -c 'MaxSpareThreads 6'
-	wait_until -t 5 count_is 2
-	victim="$(children_pids | head -n 1)"
-	kill -9 "$victim"
-	back() {
-		count_is 2 && ! children_pids | grep -qx "$victim"
-	}
-	wait_until -t 10 back ||
-		fail "after kill -9 $victim: children $(children_pids | tr '\n' ' ')"
-	assert_alive
+	assert_killed_child_is_replaced 2
 }
 
 @test "USR1 (graceful restart) during a load loses no request" {
