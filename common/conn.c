@@ -440,14 +440,6 @@ static void discard_body(struct conn *c)
 
 /* ---- Processing and sending ---- */
 
-/* Is the process being asked to stop? Asked once per request, so it is
- * a flag (server.c), not a poll() of c->wake_fd: that pipe is for waking a
- * connection that sleeps between requests. */
-static bool process_stopping(void)
-{
-	return server_is_stopping();
-}
-
 static bool decide_keep_alive(struct conn *c, long *max_left)
 {
 	const struct config *cfg = cfg_of(c);
@@ -467,7 +459,9 @@ static bool decide_keep_alive(struct conn *c, long *max_left)
 		if (*max_left <= 0)
 			return false;
 	}
-	return !process_stopping();
+	/* A stopping process offers no more keep-alive. A flag, read once
+	 * a request (server.c); c->wake_fd is for waking a sleeping wait. */
+	return !server_is_stopping();
 }
 
 void conn_process(struct conn *c)
@@ -571,7 +565,7 @@ static enum conn_io read_head_blocking(struct conn *c)
 		if (r == 1)
 			continue;
 		if (r < 0 && errno == EINTR &&
-		    !(between && process_stopping()))
+		    !(between && server_is_stopping()))
 			continue;
 		if (r == 0 && c->len > 0) {
 			conn_answer_error(c, 408, "The request did not arrive "
