@@ -90,9 +90,11 @@ int net_listen(const struct listen_addr *addr, int backlog, char *err,
 			saved = errno;
 	}
 	freeaddrinfo(list);
-	if (fd < 0)
+	if (fd < 0) {
 		snprintf(err, errlen, "Listen %s: %s%s", name, strerror(saved),
 			 bind_hint(saved));
+		errno = saved;	/* the caller tells "in use" apart */
+	}
 	return fd;
 }
 

@@ -189,7 +189,9 @@ static void usage(FILE *out, const char *prog)
 		"  -h       print this help\n"
 		"  -v       print the version\n"
 		"Exit status: 0 on success, 1 on a bad option or "
-		"configuration.\n"
+		"configuration,\n"
+		"  3 when a Listen address is already in use (another server "
+		"holds it).\n"
 		"Signals: TERM stops, HUP restarts, USR1 restarts gracefully, "
 		"WINCH stops\n"
 		"gracefully.\n"
@@ -286,8 +288,11 @@ static int bind_all(struct server *srv, char *err, size_t errlen)
 				    srv->cfg.listen_backlog, err, errlen);
 
 		if (fd < 0) {
+			int saved = errno;
+
 			close_listeners(srv->listen_fds, srv->listen_count);
 			srv->listen_count = 0;
+			errno = saved;
 			return -1;
 		}
 		srv->listen_fds[srv->listen_count++] = fd;
@@ -378,10 +383,13 @@ static int start_and_run(struct server *srv)
 	char err[CONFIG_ERROR_MAX + PATH_MAX];
 	const struct config *cfg = &srv->cfg;
 	struct sigaction ignore;
-	int status;
+	int status, failed_with = 1;
 
-	if (bind_all(srv, err, sizeof(err)) < 0)
+	if (bind_all(srv, err, sizeof(err)) < 0) {
+		if (errno == EADDRINUSE)
+			failed_with = SERVER_EXIT_ADDRESS_IN_USE;
 		goto fail;
+	}
 	memset(&ignore, 0, sizeof(ignore));
 	ignore.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &ignore, NULL);
@@ -413,7 +421,7 @@ fail:
 	remove_pid_file(cfg->pid_file);
 	close_listeners(srv->listen_fds, srv->listen_count);
 	log_close();
-	return 1;
+	return failed_with;
 }
 
 int server_main(int argc, char **argv, const struct mpm *mpm)

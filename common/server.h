@@ -100,6 +100,11 @@ int net_wait(int fd, short events, int timeout_ms, int wake_fd);
  *   NET_ACCEPT_FATAL    the listening socket itself is broken. */
 enum { NET_ACCEPT_RETRY = -1, NET_ACCEPT_BACKOFF = -2, NET_ACCEPT_FATAL = -3 };
 #define NET_ACCEPT_BACKOFF_MS 100
+
+/* A server whose Listen address is taken exits with this status (usage
+ * and configuration errors exit 1), so that a script that picked a port
+ * can try another without reading the message. */
+#define SERVER_EXIT_ADDRESS_IN_USE 3
 int net_accept(int listen_fd);
 /* Waiting for connections without a thundering herd. Every idle prefork
  * child (and every worker listener) waits on the same listening sockets;

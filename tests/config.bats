@@ -41,6 +41,11 @@ dump_line() { # NAME
 	grep -E "^$1 " <<<"$out"
 }
 
+@test "-h documents exit status 3 for an address in use" {
+	run "$BIN" -h
+	assert_contains "$output" "3 when a Listen address is already in use"
+}
+
 @test "-h lists every option with examples and exits 0" {
 	[ -x "$BIN" ] || fail "no server binary $BIN (run make)"
 	run "$BIN" -h
@@ -200,10 +205,10 @@ dump_line() { # NAME
 	assert_contains "$err" "none.conf: cannot read the configuration file: No such file or directory"
 }
 
-@test "a port already taken: the second server says so and exits 1" {
+@test "a port already taken: the second server says so and exits 3" {
 	start_server
 	run timeout 10 "$BIN" -c "Listen 127.0.0.1:$PORT" -c "PidFile $BATS_TEST_TMPDIR/second.pid"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 3 ] || fail "exit status $status, not 3 (address in use)"
 	assert_contains "$output" "Listen 127.0.0.1:$PORT: Address already in use (is another server running on that port?)"
 	[ ! -e "$BATS_TEST_TMPDIR/second.pid" ] || fail "the second wrote a PidFile"
 	assert_equal "$(http_code /)" 200 "the first still answers"
