@@ -260,3 +260,18 @@ keepalive_slots_are() {
 	wait_until -t 5 access_log_has_at_least $((base + n)) ||
 		fail "access log has $(log_lines) lines, expected $base + $n"
 }
+
+@test "loadgen: its default thread count follows the cores taskset leaves it" {
+	command -v taskset >/dev/null || skip "taskset is not installed (util-linux)"
+	use_server event
+	start_server
+	lg -c 4 -n 40 --csv "http://127.0.0.1:$PORT/small.txt" >"$BATS_TEST_TMPDIR/all.csv"
+	taskset -c 0 timeout 60 "$LOADGEN" -q -c 4 -n 40 --csv \
+		"http://127.0.0.1:$PORT/small.txt" >"$BATS_TEST_TMPDIR/one.csv"
+	assert_equal "$(csv_field "$BATS_TEST_TMPDIR/one.csv" threads)" 1 "threads on one core"
+	local cores
+	cores=$(nproc)
+	[ "$cores" -le 4 ] || cores=4
+	assert_equal "$(csv_field "$BATS_TEST_TMPDIR/all.csv" threads)" "$cores" \
+		"threads on every core (at most the 4 connections)"
+}

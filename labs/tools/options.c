@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <netdb.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,8 @@ static const char usage_text[] =
 "      --close          a new connection per request (Connection: close)\n"
 "  -k, --keepalive      keep connections open between requests (default)\n"
 "      --timeout T      a response must be complete within T (default 2s)\n"
-"  -t, --threads N      threads (default: the cores, at most 4)\n"
+"  -t, --threads N      threads (default: one per core loadgen may run\n"
+"                       on, e.g. 8 under taskset -c 8-15)\n"
 "Other clients at the same time (counted apart):\n"
 "      --idle M         M connections that send one request, then stay\n"
 "                       silent; one closed by the server comes back\n"
@@ -420,11 +422,22 @@ static int take_option(int ch, const char *arg, struct options *opt,
 	return rc;
 }
 
+/* The cores this process may run on (taskset narrows them), so that a
+ * client pinned to half of a 16-core machine gets a thread per core. */
+static long usable_cores(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 /* The options against each other. */
 static int check_combination(struct options *opt, struct cmdline *cl,
 			     bool duration_given)
 {
-	long online = sysconf(_SC_NPROCESSORS_ONLN), total;
+	long cores = usable_cores(), total;
 
 	if (!cl->connections_given)
 		opt->connections = opt->idle || opt->slow ? 0 : 10;
@@ -446,7 +459,8 @@ static int check_combination(struct options *opt, struct cmdline *cl,
 	if (!duration_given)
 		opt->duration_ns = opt->requests ? 0 : 10 * NS_PER_S;
 	if (opt->threads == 0)
-		opt->threads = online < 1 ? 1 : online > 4 ? 4 : online;
+		opt->threads = cores < 1 ? 1 : cores > MAX_THREADS ?
+			       MAX_THREADS : cores;
 	if (opt->threads > total)
 		opt->threads = total;
 	return 0;
