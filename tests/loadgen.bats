@@ -275,3 +275,23 @@ keepalive_slots_are() {
 	assert_equal "$(csv_field "$BATS_TEST_TMPDIR/all.csv" threads)" "$cores" \
 		"threads on every core (at most the 4 connections)"
 }
+
+@test "threadcost: per-request CPU and switches of listener and workers" {
+	local tc out
+	tc="$(in_root .)/labs/tools/threadcost"
+	run "$tc" 123
+	[ "$status" -eq 2 ] || fail "no usage error: $output"
+	use_server event
+	start_server -c 'StartServers 2' -c 'ThreadsPerChild 4' -c 'MinSpareThreads 2' \
+		-c 'MaxSpareThreads 8' -c 'MaxRequestWorkers 8' -c 'ServerLimit 2'
+	out=$(LOADGEN="$LOADGEN" timeout 60 "$tc" "$SRV_PID" -- -c 4 -n 3000 \
+		"http://127.0.0.1:$PORT/small.txt")
+	assert_match "$out" "^requests 3000, "
+	# Two children: two listeners, eight workers; every number is a number.
+	assert_match "$out" $'\nlistener +2 +[0-9.]+ +[0-9.]+ +[0-9.]+'
+	assert_match "$out" $'\nworkers +8 +[0-9.]+ +[0-9.]+ +[0-9.]+'
+	# Each request wakes a worker at least once in event: it blocks waiting
+	# for the next job, so its voluntary switches per request are > 0.
+	awk '$1 == "workers" { exit !($4 > 0) }' <<<"$out" ||
+		fail "workers' voluntary switches are 0: $out"
+}
