@@ -198,7 +198,7 @@ holds() {
 		fail "event should not need processes for connections"
 }
 
-@test "lab 3: scaling over cores: a point per server and core count, the ideal line, the client's CPU" {
+@test "lab 3: a point per server and core count, an ideal line, client CPU" {
 	run_lab 03-scaling-over-cores
 	local steps rows ideal
 	# The server core counts the lab's own plan names for this machine.

@@ -181,7 +181,7 @@ awk -F, '
 	  else if ($11 < 0.85 * $3) why = "the server keeps only " $11 \
 		" of its " $3 " cores busy: a serial part (Amdahl), too" \
 		" few connections, or other programs took the CPU"
-	  printf "%s %s: %.0f%% of the ideal at k=%s: %s\n", $1, $2,
+	  printf "%s %s: %.0f%% of k x its own 1-core rate at k=%s: %s\n", $1, $2,
 		100 * eff, $3, why }
 ' "$CSV" >"$RESULTS/bends.txt"
 [ -s "$RESULTS/bends.txt" ] ||
@@ -192,7 +192,7 @@ awk -F, '$3 == 1 && $11 != "" && $11 < 0.8 && $13 < 90 {
 	printf "caution: %s %s got only %s of its 1 core at k=1: other" \
 		" programs compete for the CPU; run it again on a quiet" \
 		" machine\n", $1, $2, $11 }' "$CSV" >>"$RESULTS/bends.txt"
-while read -r line; do say "bend: $line"; done <"$RESULTS/bends.txt"
+while read -r line; do say "$line"; done <"$RESULTS/bends.txt"
 
 note="$PLAN_CORES cores; client on CPU $CLIENT_CPUS ($LOADGEN_THREADS"
 note+=" loadgen threads), $WHERE; 4 connections per server core (8 at least)"

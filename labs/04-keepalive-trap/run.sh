@@ -4,10 +4,11 @@
 #
 # Both servers get the same small pool: 2 children of 25 threads
 # (MaxRequestWorkers 50) for 10 active clients; on more cores, ACTIVE
-# grows to 2 per server core and the pool (5 threads per active client)
-# and IDLE (6 per active client) with it, so the proportions stay the
-# same (labs/plan.sh). loadgen runs ACTIVE clients in a closed loop
-# (keep-alive, MaxKeepAliveRequests 100 as Apache) and, at the same time,
+# grows to 2 per server core and the pool (5 threads per active client,
+# in children of 25) and IDLE (the pool's threads + ACTIVE) with it, so
+# the proportions stay the same (labs/plan.sh). loadgen runs ACTIVE
+# clients in a closed loop (keep-alive, MaxKeepAliveRequests 100 as
+# Apache) and, at the same time,
 # IDLE clients that send one request and then stay silent on their open
 # connection, like browsers after a page load; when the server closes one,
 # it comes straight back. For each KeepAliveTimeout the script records the
@@ -26,9 +27,10 @@ set -u
 plan_init
 MPMS="${MPMS:-worker event}"
 ACTIVE="${ACTIVE:-$(plan_conns 2 10)}"
-IDLE="${IDLE:-$((6 * ACTIVE))}"
 CHILDREN=$(((ACTIVE + 4) / 5))
 THREADS=$((25 * CHILDREN))
+# More idle clients than threads: worker can run out of them.
+IDLE="${IDLE:-$((THREADS + ACTIVE))}"
 # The home page: a small static file.
 TARGET="${TARGET:-/index.html}"
 if [ "$QUICK" = 1 ]; then
@@ -43,7 +45,8 @@ n_mpms="$(plan_count "$MPMS")"
 plan_load "active clients on $TARGET" "$ACTIVE" static "$SERVER_CORES"
 plan_load "idle keep-alive clients" "$IDLE" idle "$SERVER_CORES"
 plan_point "$MPMS x KeepAliveTimeout $KATS (and the timeout)" \
-	$((n_mpms * $(plan_count "$KATS"))) "$(awk -v s="$SECONDS_EACH" -v w="${WARMUP%s}" \
+	$((n_mpms * $(plan_count "$KATS"))) \
+	"$(awk -v s="$SECONDS_EACH" -v w="${WARMUP%s}" \
 	'BEGIN { print s + w + 1.5 }')"
 [ "$QUICK" = 1 ] || plan_point "windows longer by the timeout" "$n_mpms" \
 	$(( $(echo "$KATS" | tr ' ' '+') ))

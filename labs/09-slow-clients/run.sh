@@ -9,8 +9,9 @@
 # measured; one that waits GIVE_UP seconds (15, QUICK 3) is given up and
 # counted as an error. Timeout bounds how long a request head may take to
 # arrive. On more cores ACTIVE grows to 2 per server core, and the pool
-# (5 workers per active client) and SLOW (6 per active client) with it,
-# so the proportions stay the same (labs/plan.sh).
+# (5 workers per active client, in children of 25) and SLOW (the
+# workers + ACTIVE) with it, so the proportions stay the same
+# (labs/plan.sh).
 #
 #   ./run.sh            Timeout 2 5 10 30 s (about 2 minutes)
 #   QUICK=1 ./run.sh    Timeout 2 30 (about 25 s)
@@ -24,9 +25,10 @@ set -u
 plan_init
 MPMS="${MPMS:-prefork worker event}"
 ACTIVE="${ACTIVE:-$(plan_conns 2 10)}"
-SLOW="${SLOW:-$((6 * ACTIVE))}"
 WORKERS=$(( (5 * ACTIVE + 24) / 25 * 25 ))
 CHILDREN=$((WORKERS / 25))
+# More slow clients than workers: prefork and worker can run out of them.
+SLOW="${SLOW:-$((WORKERS + ACTIVE))}"
 # The home page: a small static file.
 TARGET="${TARGET:-/index.html}"
 if [ "$QUICK" = 1 ]; then
