@@ -38,12 +38,14 @@
 plan_init() {
 	local n half
 
-	LAB_NAME="${LAB_NAME:-$(basename "$(cd "$(dirname "$0")" && pwd)")}"
+	PLAN_LAB="$(cd "$(dirname "$0")" && pwd)"
+	PLAN_LAB="${PLAN_LAB##*/}"
+	LAB_NAME="${LAB_NAME:-$PLAN_LAB}"
 	PLAN_MACHINE="$(cores)"
 	PLAN_CORES="${CORES:-$PLAN_MACHINE}"
 	[[ "$PLAN_CORES" =~ ^[1-9][0-9]*$ ]] ||
 		die "CORES=$PLAN_CORES is not a number of cores"
-	PLAN_TIME=0 PLAN_LINES=() PLAN_NOTES=()
+	PLAN_TIME=0 PLAN_LINES=() PLAN_NOTES=()   # PLAN_TIME in tenths of a s
 	n="$PLAN_CORES"
 	if [ "${PIN:-1}" = 0 ]; then
 		SERVER_CPUS="" CLIENT_CPUS=""
@@ -126,8 +128,7 @@ plan_load() { # WHAT CONNS KIND K
 
 plan_point() { # WHAT COUNT SECONDS
 	PLAN_LINES+=("points: $1: $2 x $3 s")
-	PLAN_TIME="$(awk -v t="$PLAN_TIME" -v n="$2" -v s="$3" \
-		'BEGIN { print t + n * s }')"
+	PLAN_TIME=$((PLAN_TIME + $2 * $(plan_tenths "$3")))
 }
 
 # plan_sweep SERVERS STEPS SECONDS START [NAME]: a point of SECONDS for
@@ -142,6 +143,14 @@ plan_sweep() {
 }
 
 plan_note() { PLAN_NOTES+=("$*"); }
+
+# plan_tenths SECONDS: "5.4" is 54 tenths (one decimal is kept).
+plan_tenths() {
+	local whole="${1%%.*}" frac=0
+
+	[[ "$1" == *.* ]] && frac="${1#*.}" && frac="${frac:0:1}"
+	echo $((${whole:-0} * 10 + ${frac:-0}))
+}
 
 # plan_count LIST: how many words; plan_largest LIST: the largest number.
 plan_count() {
@@ -163,14 +172,19 @@ plan_largest() {
 # plan_budget: the budget the run.sh header states, in seconds, for this
 # mode ("# Budget: 240 s, QUICK=1 120 s").
 plan_budget() {
-	sed -n 's/^# Budget: \([0-9]*\) s, QUICK=1 \([0-9]*\) s.*/\1 \2/p' \
-		"$0" | awk -v q="$QUICK" '{ print q == 1 ? $2 : $1; exit }'
+	local line re='^# Budget: ([0-9]+) s, QUICK=1 ([0-9]+) s'
+
+	while IFS= read -r line; do
+		[[ "$line" =~ $re ]] || continue
+		echo "${BASH_REMATCH[$([ "$QUICK" = 1 ] && echo 2 || echo 1)]}"
+		return
+	done <"$0"
 }
 
 plan_print() {
 	local line
 
-	echo "lab: $(basename "$(cd "$(dirname "$0")" && pwd)")"
+	echo "lab: $PLAN_LAB"
 	echo "cores: $PLAN_CORES (this machine: $PLAN_MACHINE)"
 	echo "server cpus: ${SERVER_CPUS:-any} ($SERVER_CORES cores)"
 	echo "client cpus: ${CLIENT_CPUS:-any} ($CLIENT_CORES cores)"
@@ -181,8 +195,8 @@ plan_print() {
 	for line in "${PLAN_NOTES[@]}"; do
 		echo "cannot show: $line"
 	done
-	printf 'estimated time: %.0f s (budget %s s)\n' "$PLAN_TIME" \
-		"$(plan_budget)"
+	echo "estimated time: $(((PLAN_TIME + 5) / 10)) s" \
+	     "(budget $(plan_budget) s)"
 }
 
 # plan_done: PLAN=1 prints the plan and exits. A real run with CORES
@@ -202,6 +216,6 @@ plan_done() {
 	for line in "${PLAN_NOTES[@]}"; do
 		say "cannot show: $line"
 	done
-	say "$(printf 'loadgen %s thread(s); estimated time %.0f s' \
-		"$LOADGEN_THREADS" "$PLAN_TIME")"
+	say "loadgen $LOADGEN_THREADS thread(s); estimated time" \
+	    "$(((PLAN_TIME + 5) / 10)) s"
 }
