@@ -5,7 +5,9 @@
 #
 #   plan_init                      placement for CORES (default: this machine)
 #   plan_load WHAT CONNS KIND K    a workload: CONNS connections on K server
-#                                  cores; KIND cpu, static, io or idle
+#                                  cores; KIND cpu or static (they must
+#                                  load every core: tests/plans.bats),
+#                                  io, idle or none
 #   plan_point WHAT COUNT SECONDS  COUNT measurements of about SECONDS each,
 #                                  starting and stopping servers included
 #   plan_sweep SERVERS STEPS SECONDS START [NAME]   points of a sweep

@@ -26,6 +26,8 @@
 # reason).
 set -u
 . "$(dirname "$0")/../common.sh"
+# Placement is what this lab is about: PIN=0 does not apply.
+PIN=1
 plan_init
 
 MPMS="${MPMS:-prefork worker event}"
