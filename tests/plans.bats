@@ -131,10 +131,13 @@ check_lab() {
 	steps="$(printf '%s\n' "$output" |
 		sed -n 's/^load: spin, \([0-9]*\) core(s).*/\1/p' | xargs)"
 	assert_equal "$steps" "1 2 4 8" "server core counts on 16 cores"
+	steps="$(printf '%s\n' "$output" |
+		sed -n 's/^load: spin, .* on CPU \([0-9-]*\):.*/\1/p' | xargs)"
+	assert_equal "$steps" "8 8-9 8-11 8-15" "server CPUs on 16 cores"
 	plan 03-scaling-over-cores 2 1
 	steps="$(printf '%s\n' "$output" |
-		sed -n 's/^load: spin, \([0-9]*\) core(s).*/\1/p' | xargs)"
-	assert_equal "$steps" "1 2" "server core counts on 2 cores"
+		sed -n 's/^load: spin, .* on CPU \([0-9-]*\):.*/\1/p' | xargs)"
+	assert_equal "$steps" "1 0-1" "server CPUs on 2 cores (the last shared)"
 	[[ "$output" == *"cannot show: "* ]] ||
 		fail "on 2 cores the plan should say what it cannot show"
 }

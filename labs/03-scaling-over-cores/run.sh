@@ -43,8 +43,10 @@ n_points=$(($(plan_count "$MPMS") * $(plan_count "$STEPS")))
 # Connections for K server cores.
 conns_for() { echo "${CONNS:-$(plan_conns 4 8 "$1")}"; }
 for k in $STEPS; do
-	plan_load "static, $k core(s)" "$(conns_for "$k")" static "$k"
-	plan_load "spin, $k core(s)" "$(conns_for "$k")" cpu "$k"
+	cpus="$(plan_step_cpus "$k")"
+	plan_load "static, $k core(s) on CPU $cpus" "$(conns_for "$k")" \
+		static "$k"
+	plan_load "spin, $k core(s) on CPU $cpus" "$(conns_for "$k")" cpu "$k"
 done
 plan_point "$MPMS x server cores $STEPS x (static, spin)" \
 	$((n_points * 2)) "$(awk -v s="$SECS" -v w="${WARM%s}" \
