@@ -29,6 +29,8 @@
 LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=../common/kit.sh
 . "$LAB_ROOT/common/kit.sh"
+# shellcheck source=plan.sh
+. "$LAB_ROOT/labs/plan.sh"
 LOADGEN="$LAB_ROOT/labs/tools/loadgen"
 case "${KIT_BIN:-}" in
 "" | .) ;;

@@ -198,17 +198,33 @@ holds() {
 		fail "event should not need processes for connections"
 }
 
-@test "lab 3: scaling over cores writes a point per server and core count" {
+@test "lab 3: a point per server and core count, an ideal line, client CPU" {
 	run_lab 03-scaling-over-cores
-	local n
-	n="$(nproc)"
-	csv_ok scaling.csv $((6 * n)) mpm target server_cores server_cpus \
-		client_shares req_per_s server_cpu_s client_cpu_s
-	svg_ok static.svg prefork worker event
-	svg_ok spin.svg prefork worker event
-	# Every point served requests.
-	run awk -F, 'NR > 1 && !($7 > 0)' "$OUT/scaling.csv"
-	assert_equal "$output" "" "points without throughput"
+	local steps rows ideal
+	# The server core counts the lab's own plan names for this machine.
+	steps="$(PLAN=1 "$LABS/03-scaling-over-cores/run.sh" |
+		sed -n 's/^load: spin, \([0-9]*\) core(s).*/\1/p' | wc -l)"
+	[ "$steps" -ge 1 ] || fail "the plan names no core counts"
+	csv_ok scaling.csv $((6 * steps)) mpm target server_cores \
+		server_cpus client_shares conns req_per_s server_cores_busy \
+		client_cores_busy client_busy_pct server_cpu_us_per_req
+	csv_ok client.csv $((6 * steps)) series server_cores client_busy_pct
+	ideal="ideal (k x best 1-core)"
+	svg_ok static.svg prefork worker event "$ideal"
+	svg_ok spin.svg prefork worker event "$ideal"
+	svg_ok client.svg prefork worker event "prefork (spin)" \
+		"worker (spin)" "event (spin)"
+	[ -s "$OUT/bends.txt" ] || fail "no bends.txt"
+	# Every measured point served requests and read the client's CPU.
+	run awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+		$1 !~ /^ideal/ && !($h["req_per_s"] > 0 &&
+		$h["client_busy_pct"] != "") { print }' "$OUT/scaling.csv"
+	assert_equal "$output" "" "points without throughput or client CPU"
+	# The ideal line doubles from 1 to 2 cores.
+	rows="$(value scaling.csv mpm "$ideal" server_cores 2 req_per_s)"
+	holds "$rows" ">=" $(( 2 * $(value scaling.csv mpm "$ideal" \
+		server_cores 1 req_per_s) - 1 )) ||
+		fail "the ideal line at k=2 is $rows"
 }
 
 @test "lab 4: idle keep-alive clients starve worker's clients, not event's" {
@@ -220,8 +236,9 @@ holds() {
 	local w e
 	w="$(value keepalive.csv mpm worker keepalive_timeout_s 5 req_per_s)"
 	e="$(value keepalive.csv mpm event keepalive_timeout_s 5 req_per_s)"
-	echo "# KeepAliveTimeout 5, 60 idle clients: worker $w req/s," \
-		"event $e req/s" >&3
+	echo "# KeepAliveTimeout 5," \
+		"$(value keepalive.csv mpm worker keepalive_timeout_s 5 idle)" \
+		"idle clients: worker $w req/s, event $e req/s" >&3
 	# Measured here: worker 0 against event about 18000.
 	holds "$e" ">" 100 || fail "event served only $e req/s"
 	holds "$w" "<" "$(awk -v e="$e" 'BEGIN { print e / 4 }')" ||

@@ -11,11 +11,19 @@
 # results/at_rest.svg (processes and threads of each server at rest).
 #
 #   ./run.sh   about 10 s;  QUICK=1 is the same
+#   PLAN=1 CORES=16 ./run.sh   what it would do on 16 cores
+#
+# Budget: 30 s, QUICK=1 30 s (any number of cores).
 set -u
 . "$(dirname "$0")/../common.sh"
+plan_init
+MPMS="${MPMS:-prefork worker event}"
+plan_load "one request to each server" 1 none "$SERVER_CORES"
+plan_point "$MPMS: start, census, one traced request" \
+	"$(plan_count "$MPMS")" 3.5
+plan_done
 lab_init 01-meet-the-mpms
 
-MPMS="${MPMS:-prefork worker event}"
 URL_PATH=/files/1k.txt
 need_servers $MPMS
 

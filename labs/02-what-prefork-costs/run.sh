@@ -13,10 +13,12 @@
 #
 # Writes results/memory.csv, results/memory.svg (MiB against connections)
 # and results/tasks.svg (threads against connections).
+#
+# Budget: 150 s, QUICK=1 60 s (any number of cores: memory does not
+# depend on them).
 set -u
 . "$(dirname "$0")/../common.sh"
-lab_init 02-what-prefork-costs
-
+plan_init
 MPMS="${MPMS:-prefork worker event}"
 if [ "$QUICK" = 1 ]; then
 	STEPS="${STEPS:-0 16 64}"
@@ -33,6 +35,13 @@ PREFORK=('ServerLimit 300' 'MaxRequestWorkers 300')
 THREADED=('MaxRequestWorkers 300')
 EVENT=('AsyncRequestWorkerFactor 8')
 URL_PATH=/files/1k.txt
+max="$(plan_largest "$STEPS")"
+plan_load "idle keep-alive holders" "$max" idle "$SERVER_CORES"
+plan_sweep "$MPMS" "$STEPS" 1 2.5 connections
+# prefork grows at 1, 2, 4 ... 32 children a second: 256 take about 12 s.
+[ "$max" -gt 64 ] && plan_point "prefork's pool growing to $max" 1 12
+plan_done
+lab_init 02-what-prefork-costs
 need_servers $MPMS
 need_fds 2048
 
@@ -58,7 +67,8 @@ measure() { # MPM N
 	local procs threads fmt
 
 	if [ "$n" -gt 0 ]; then
-		client_start "$LOADGEN" -q -c 0 --idle "$n" -d 300s \
+		client_start "$LOADGEN" -q -t "$LOADGEN_THREADS" -c 0 \
+			--idle "$n" -d 300s \
 			"http://127.0.0.1:$SRV_PORT$URL_PATH" >/dev/null
 		# prefork grows at 1, 2, 4 ... 32 children a second: 256
 		# connections take about 12 s to be served.

@@ -3,8 +3,12 @@
 # clients that are actually asking for pages, on worker and on event.
 #
 # Both servers get the same small pool: 2 children of 25 threads
-# (MaxRequestWorkers 50). loadgen runs ACTIVE clients in a closed loop
-# (keep-alive, MaxKeepAliveRequests 100 as Apache) and, at the same time,
+# (MaxRequestWorkers 50) for 10 active clients; on more cores, ACTIVE
+# grows to 2 per server core and the pool (5 threads per active client,
+# in children of 25) and IDLE (the pool's threads + ACTIVE) with it, so
+# the proportions stay the same (labs/plan.sh). loadgen runs ACTIVE
+# clients in a closed loop (keep-alive, MaxKeepAliveRequests 100 as
+# Apache) and, at the same time,
 # IDLE clients that send one request and then stay silent on their open
 # connection, like browsers after a page load; when the server closes one,
 # it comes straight back. For each KeepAliveTimeout the script records the
@@ -16,13 +20,17 @@
 #
 # Writes results/keepalive.csv, results/throughput.svg and
 # results/latency.svg.
+#
+# Budget: 150 s, QUICK=1 40 s (any number of cores).
 set -u
 . "$(dirname "$0")/../common.sh"
-lab_init 04-keepalive-trap
-
+plan_init
 MPMS="${MPMS:-worker event}"
-IDLE="${IDLE:-60}"
-ACTIVE="${ACTIVE:-10}"
+ACTIVE="${ACTIVE:-$(plan_conns 2 10)}"
+CHILDREN=$(((ACTIVE + 4) / 5))
+THREADS=$((25 * CHILDREN))
+# More idle clients than threads: worker can run out of them.
+IDLE="${IDLE:-$((THREADS + ACTIVE))}"
 # The home page: a small static file.
 TARGET="${TARGET:-/index.html}"
 if [ "$QUICK" = 1 ]; then
@@ -30,13 +38,26 @@ if [ "$QUICK" = 1 ]; then
 else
 	KATS="${KATS:-0 1 2 5 15}" SECONDS_EACH="${SECONDS_EACH:-5}" WARMUP=2s
 fi
-POOL=('ServerLimit 2' 'StartServers 2' 'ThreadsPerChild 25'
-      'MaxRequestWorkers 50' 'MinSpareThreads 10' 'MaxSpareThreads 50')
+POOL=("ServerLimit $CHILDREN" "StartServers $CHILDREN" 'ThreadsPerChild 25'
+      "MaxRequestWorkers $THREADS" 'MinSpareThreads 10'
+      "MaxSpareThreads $THREADS")
+n_mpms="$(plan_count "$MPMS")"
+plan_load "active clients on $TARGET" "$ACTIVE" static "$SERVER_CORES"
+plan_load "idle keep-alive clients" "$IDLE" idle "$SERVER_CORES"
+plan_point "$MPMS x KeepAliveTimeout $KATS (and the timeout)" \
+	$((n_mpms * $(plan_count "$KATS"))) \
+	"$(awk -v s="$SECONDS_EACH" -v w="${WARMUP%s}" \
+	'BEGIN { print s + w + 1.5 }')"
+[ "$QUICK" = 1 ] || plan_point "windows longer by the timeout" "$n_mpms" \
+	$(( $(echo "$KATS" | tr ' ' '+') ))
+plan_throughput
+plan_done
+lab_init 04-keepalive-trap
 need_servers $MPMS
 need_fds $((IDLE + ACTIVE + 256))
 
 say "$ACTIVE active clients on $TARGET and $IDLE idle keep-alive clients;" \
-    "50 worker threads; $WARMUP warm-up, then ${SECONDS_EACH} s (plus" \
+    "$THREADS worker threads; $WARMUP warm-up, then ${SECONDS_EACH} s (plus" \
     "the timeout in the full run) measured"
 HEADER="$(loadgen_header)"
 CSV="$RESULTS/keepalive.csv"
@@ -54,8 +75,8 @@ for mpm in $MPMS; do
 		# that every held connection times out at least once in it.
 		secs=$SECONDS_EACH
 		[ "$QUICK" = 1 ] || secs=$((SECONDS_EACH + kat))
-		ROW="$(loadgen_row -c "$ACTIVE" --idle "$IDLE" -w "$WARMUP" \
-			-d "${secs}s" --timeout 30s \
+		ROW="$(loadgen_row -t "$LOADGEN_THREADS" -c "$ACTIVE" \
+			--idle "$IDLE" -w "$WARMUP" -d "${secs}s" --timeout 30s \
 			"http://127.0.0.1:$SRV_PORT$TARGET")"
 		server_stop "$SRV_PID"
 		[ -n "$ROW" ] || die "loadgen printed nothing"

@@ -19,10 +19,12 @@
 #
 # Writes results/idle.csv, results/held.svg, results/memory.svg and
 # results/threads.svg.
+#
+# Budget: 150 s, QUICK=1 60 s (any number of cores: what is held does not
+# depend on them).
 set -u
 . "$(dirname "$0")/../common.sh"
-lab_init 05-event-listener
-
+plan_init
 if [ "$QUICK" = 1 ]; then
 	STEPS="${STEPS:-0 500 1000}"
 	CONFIGS="${CONFIGS:-worker event}"
@@ -30,9 +32,12 @@ else
 	STEPS="${STEPS:-0 250 500 1000 2000 4000}"
 	CONFIGS="${CONFIGS:-worker event event-factor2}"
 fi
+max="$(plan_largest "$STEPS")"
+plan_load "idle keep-alive connections" "$max" idle "$SERVER_CORES"
+plan_sweep "$CONFIGS" "$STEPS" 3 2 connections
+plan_done
+lab_init 05-event-listener
 need_servers worker event
-max=0
-for n in $STEPS; do [ "$n" -gt "$max" ] && max=$n; done
 need_fds $((2 * max + 512))
 
 CSV="$RESULTS/idle.csv"
@@ -77,7 +82,8 @@ for config in $CONFIGS; do
 	base=0
 	for n in $STEPS; do
 		if [ "$n" -gt 0 ]; then
-			client_start "$LOADGEN" -q -c 0 --idle "$n" -d 300s \
+			client_start "$LOADGEN" -q -t "$LOADGEN_THREADS" \
+				-c 0 --idle "$n" -d 300s \
 				"http://127.0.0.1:$SRV_PORT/files/1k.txt" \
 				>/dev/null
 			wait_for_holders "$n"

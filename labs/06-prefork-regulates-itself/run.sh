@@ -19,10 +19,12 @@
 # Writes results/pool.csv (one row per sample), results/pool-MIN-MAX.svg
 # (children, busy, idle over time for one setting) and
 # results/children.svg (children over time, one line per setting).
+#
+# Budget: 120 s, QUICK=1 60 s (any number of cores: the clients sleep,
+# they do not load the cores).
 set -u
 . "$(dirname "$0")/../common.sh"
-lab_init 06-prefork-regulates-itself
-
+plan_init
 SPARES="${SPARES:-5/10 20/40}"
 STEP_HIGH="${STEP_HIGH:-60}"
 STEP_LOW="${STEP_LOW:-20}"
@@ -32,6 +34,12 @@ if [ "$QUICK" = 1 ]; then
 else
 	PHASES="${PHASES:-2:0 10:$STEP_HIGH 6:$STEP_LOW 12:0}"
 fi
+plan_load "clients on /lab/sleep" "$STEP_HIGH" io "$SERVER_CORES"
+plan_point "phases $PHASES per setting ($SPARES)" \
+	"$(plan_count "$SPARES")" \
+	"$(echo "$PHASES" | tr ' ' '\n' | awk -F: '{ s += $1 } END { print s + 2 }')"
+plan_done
+lab_init 06-prefork-regulates-itself
 need_servers prefork
 need_fds 1024
 
@@ -99,7 +107,8 @@ for spares in $SPARES; do
 			# --timeout: while the pool grows, clients wait in the
 			# listen backlog for seconds.
 			url="http://127.0.0.1:$SRV_PORT/lab/sleep?ms=$SLEEP_MS"
-			on_cpus "$CLIENT_CPUS" "$LOADGEN" -q -c "$n" \
+			on_cpus "$CLIENT_CPUS" "$LOADGEN" -q \
+				-t "$LOADGEN_THREADS" -c "$n" \
 				-d "${secs}s" --timeout 20s "$url" >/dev/null
 		else
 			sleep "$secs"

@@ -23,10 +23,13 @@
 # Writes results/crash.csv + crash.svg, results/unsafe.csv + unsafe.svg,
 # results/leak.csv + leak.svg (and leak-summary.csv: requests served and
 # peak memory per series).
+#
+# Budget: 150 s, QUICK=1 60 s (any number of cores: crashes, races and
+# leaks do not need the cores loaded; more cores only make the race in
+# /lab/unsafe more frequent).
 set -u
 . "$(dirname "$0")/../common.sh"
-lab_init 07-isolation-and-compatibility
-
+plan_init
 MPMS="${MPMS:-prefork worker event}"
 PARTS="${PARTS:-crash unsafe leak}"
 CLIENTS="${CLIENTS:-20}"
@@ -39,6 +42,23 @@ else
 	CRASHES="${CRASHES:-5}" UNSAFE_N="${UNSAFE_N:-1000}"
 	LEAK_SECS="${LEAK_SECS:-8}" LEAK_MPMS="${LEAK_MPMS:-$MPMS}"
 fi
+n_mpms="$(plan_count "$MPMS")"
+plan_load "clients on /lab/sleep during the crashes" "$CLIENTS" io \
+	"$SERVER_CORES"
+plan_load "/lab/unsafe, curl --parallel" 16 io "$SERVER_CORES"
+plan_load "/lab/leak at $LEAK_RATE/s" 4 io "$SERVER_CORES"
+for part in $PARTS; do
+	case $part in
+	crash) plan_point "crash: $MPMS" "$n_mpms" $((CRASHES + 3)) ;;
+	unsafe) plan_point "unsafe: $MPMS" "$n_mpms" \
+		$((UNSAFE_N / 200 + 1)) ;;
+	leak) plan_point "leak: $LEAK_MPMS, with and without" \
+		$(($(plan_count "$LEAK_MPMS") * 2)) \
+		"$(awk -v s="$LEAK_SECS" 'BEGIN { print s + 1 }')" ;;
+	esac
+done
+plan_done
+lab_init 07-isolation-and-compatibility
 need_servers $MPMS
 need_fds 1024
 
@@ -67,7 +87,8 @@ crash_part() {
 	for mpm in $MPMS; do
 		start_for "$mpm"
 		out="$RESULTS/logs/crash-$mpm.csv"
-		client_start "$LOADGEN" --csv -q -c "$CLIENTS" --timeout 10s \
+		client_start "$LOADGEN" --csv -q -t "$LOADGEN_THREADS" \
+			-c "$CLIENTS" --timeout 10s \
 			-d "$((CRASHES + 2))s" \
 			"http://127.0.0.1:$SRV_PORT/lab/sleep?ms=200" >"$out"
 		sleep 1
@@ -152,7 +173,8 @@ leak_part() {
 			server_start "$mpm" "MaxConnectionsPerChild $mcpc"
 			sleep 0.5
 			out="$RESULTS/logs/leak-$mpm-$mcpc.csv"
-			client_start "$LOADGEN" --csv -q -c 4 --close \
+			client_start "$LOADGEN" --csv -q -t "$LOADGEN_THREADS" \
+				-c 4 --close \
 				-R "$LEAK_RATE" -d "${LEAK_SECS}s" \
 				"http://127.0.0.1:$SRV_PORT/lab/leak?kb=64" \
 				>"$out"

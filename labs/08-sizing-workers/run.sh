@@ -19,12 +19,17 @@
 #   ./run.sh            M = 5 10 20 40 80; rates 50..400/s (about 4 min)
 #   QUICK=1 ./run.sh    M = 10 40, 50 clients; rate 300/s (about 30 s)
 #
+# On many cores the largest pool grows to 2 workers per server core (a
+# multiple of 5), so that CPU-bound work can reach every core, and the
+# clients to at least that pool (labs/plan.sh places them).
+#
 # Writes results/closed.csv, results/sleep.svg, results/spin.svg,
 # results/open.csv, results/open.svg.
+#
+# Budget: 300 s, QUICK=1 60 s (up to 64 cores).
 set -u
 . "$(dirname "$0")/../common.sh"
-lab_init 08-sizing-workers
-
+plan_init
 MPMS="${MPMS:-prefork worker event}"
 SLEEP_MS="${SLEEP_MS:-100}"
 SPIN_MS="${SPIN_MS:-10}"
@@ -38,9 +43,28 @@ else
 	CLIENTS="${CLIENTS:-100}"
 fi
 OPEN_POOLS="${OPEN_POOLS:-20 60}"
+# A pool of at least 2 workers per server core, and clients for it.
+big=$(( (2 * SERVER_CORES + 4) / 5 * 5 ))
+largest="$(plan_largest "$POOLS")"
+[ "$big" -gt "$largest" ] && POOLS+=" $big" largest=$big
+[ "$CLIENTS" -ge "$largest" ] || CLIENTS=$largest
+n_points=$(($(plan_count "$MPMS") * $(plan_count "$POOLS")))
+plan_load "CPU-bound /lab/spin, largest pool" "$largest" cpu \
+	"$SERVER_CORES"
+plan_load "I/O-bound /lab/sleep" "$CLIENTS" io "$SERVER_CORES"
+plan_load "open loop at up to ${RATES##* }/s" 200 io "$SERVER_CORES"
+plan_point "A: $MPMS x pools $POOLS x (sleep, spin)" \
+	$((n_points * 2)) \
+	"$(awk -v s="$SECS" -v w="${WARM%s}" 'BEGIN { print s + w + 0.3 }')"
+plan_point "A: server starts" "$n_points" 1.5
+plan_point "B: worker pools $OPEN_POOLS x rates $RATES" \
+	$(($(plan_count "$OPEN_POOLS") * $(plan_count "$RATES"))) \
+	"$(awk -v s="$OPEN_SECS" 'BEGIN { print s + 1.5 }')"
+plan_throughput
+plan_done
+lab_init 08-sizing-workers
 need_servers $MPMS
 need_fds 4096
-SERVER_CORES="$(cpu_count "$SERVER_CPUS")"
 say "the server has $SERVER_CORES core(s): CPU-bound capacity" \
     "$SERVER_CORES / $SPIN_MS ms =" \
     "$((SERVER_CORES * 1000 / SPIN_MS)) requests a second"
@@ -81,7 +105,8 @@ for mpm in $MPMS; do
 				busy=$(( m < SERVER_CORES ? m : SERVER_CORES ))
 				law=$((busy * 1000 / SPIN_MS))
 			fi
-			ROW="$(loadgen_row -c "$CLIENTS" --close -w "$WARM" \
+			ROW="$(loadgen_row -t "$LOADGEN_THREADS" \
+				-c "$CLIENTS" --close -w "$WARM" \
 				-d "${SECS}s" --timeout 30s \
 				"http://127.0.0.1:$SRV_PORT$path")"
 			csv_row "$CLOSED" "$mpm" "$work" "$m" \
@@ -110,7 +135,8 @@ csv_init "$OPEN" series workers offered_per_s req_per_s p50_ms p99_ms \
 for m in $OPEN_POOLS; do
 	for rate in $RATES; do
 		start_pool worker "$m"
-		ROW="$(loadgen_row -c 200 --close -R "$rate" \
+		ROW="$(loadgen_row -t "$LOADGEN_THREADS" -c 200 --close \
+			-R "$rate" \
 			-d "${OPEN_SECS}s" --timeout 30s \
 			"http://127.0.0.1:$SRV_PORT/lab/sleep?ms=$SLEEP_MS")"
 		server_stop "$SRV_PID"

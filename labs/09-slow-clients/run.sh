@@ -8,20 +8,27 @@
 # at the same time, ACTIVE normal clients whose throughput and latency are
 # measured; one that waits GIVE_UP seconds (15, QUICK 3) is given up and
 # counted as an error. Timeout bounds how long a request head may take to
-# arrive.
+# arrive. On more cores ACTIVE grows to 2 per server core, and the pool
+# (5 workers per active client, in children of 25) and SLOW (the
+# workers + ACTIVE) with it, so the proportions stay the same
+# (labs/plan.sh).
 #
 #   ./run.sh            Timeout 2 5 10 30 s (about 2 minutes)
 #   QUICK=1 ./run.sh    Timeout 2 30 (about 25 s)
 #   SLOW=60 ACTIVE=10 TARGET=/files/1k.txt ./run.sh
 #
 # Writes results/slow.csv, results/throughput.svg, results/latency.svg.
+#
+# Budget: 150 s, QUICK=1 40 s (any number of cores).
 set -u
 . "$(dirname "$0")/../common.sh"
-lab_init 09-slow-clients
-
+plan_init
 MPMS="${MPMS:-prefork worker event}"
-SLOW="${SLOW:-60}"
-ACTIVE="${ACTIVE:-10}"
+ACTIVE="${ACTIVE:-$(plan_conns 2 10)}"
+WORKERS=$(( (5 * ACTIVE + 24) / 25 * 25 ))
+CHILDREN=$((WORKERS / 25))
+# More slow clients than workers: prefork and worker can run out of them.
+SLOW="${SLOW:-$((WORKERS + ACTIVE))}"
 # The home page: a small static file.
 TARGET="${TARGET:-/index.html}"
 if [ "$QUICK" = 1 ]; then
@@ -31,23 +38,32 @@ else
 	TIMEOUTS="${TIMEOUTS:-2 5 10 30}" SECS="${SECS:-5}" WARM=2s
 	GIVE_UP="${GIVE_UP:-15}"
 fi
+plan_load "active clients on $TARGET" "$ACTIVE" static "$SERVER_CORES"
+plan_load "slow clients" "$SLOW" idle "$SERVER_CORES"
+plan_sweep "$MPMS" "$TIMEOUTS" "$(awk -v s="$SECS" -v w="${WARM%s}" \
+	'BEGIN { print s + w + 0.8 }')" 0.7 Timeout
+plan_throughput
+plan_done
+lab_init 09-slow-clients
 need_servers $MPMS
 need_fds $((SLOW + ACTIVE + 256))
 
-start_pool() { # MPM TIMEOUT: 50 workers
+start_pool() { # MPM TIMEOUT: WORKERS workers
 	if [ "$1" = prefork ]; then
-		server_start prefork 'StartServers 50' 'MinSpareServers 5' \
-			'MaxSpareServers 50' 'ServerLimit 50' \
-			'MaxRequestWorkers 50' "Timeout $2"
+		server_start prefork "StartServers $WORKERS" \
+			'MinSpareServers 5' "MaxSpareServers $WORKERS" \
+			"ServerLimit $WORKERS" "MaxRequestWorkers $WORKERS" \
+			"Timeout $2"
 	else
-		server_start "$1" 'ServerLimit 2' 'StartServers 2' \
-			'ThreadsPerChild 25' 'MaxRequestWorkers 50' \
-			'MinSpareThreads 10' 'MaxSpareThreads 50' "Timeout $2"
+		server_start "$1" "ServerLimit $CHILDREN" \
+			"StartServers $CHILDREN" 'ThreadsPerChild 25' \
+			"MaxRequestWorkers $WORKERS" 'MinSpareThreads 10' \
+			"MaxSpareThreads $WORKERS" "Timeout $2"
 	fi
 }
 
 say "$SLOW slow clients (a byte a second) and $ACTIVE active clients on" \
-    "$TARGET; 50 workers per server; $WARM warm-up, $SECS s measured"
+    "$TARGET; $WORKERS workers per server; $WARM warm-up, $SECS s measured"
 HEADER="$(loadgen_header)"
 field() { loadgen_field "$HEADER" "$ROW" "$1"; }
 CSV="$RESULTS/slow.csv"
@@ -60,7 +76,8 @@ for mpm in $MPMS; do
 		sleep 0.3
 		# An active request that waits GIVE_UP seconds for a worker
 		# counts as a timeout error, which also bounds the run.
-		ROW="$(loadgen_row -c "$ACTIVE" --slow "$SLOW" -w "$WARM" \
+		ROW="$(loadgen_row -t "$LOADGEN_THREADS" -c "$ACTIVE" \
+			--slow "$SLOW" -w "$WARM" \
 			-d "${SECS}s" --timeout "${GIVE_UP}s" \
 			"http://127.0.0.1:$SRV_PORT$TARGET")"
 		server_stop "$SRV_PID"

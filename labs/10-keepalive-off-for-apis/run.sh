@@ -17,12 +17,15 @@
 #
 # Writes results/api.csv, results/timewait.csv, results/throughput.svg,
 # results/cpu.svg and results/timewait.svg.
+#
+# On more cores CLIENTS grows to 2 per server core (labs/plan.sh).
+#
+# Budget: 60 s, QUICK=1 30 s (any number of cores).
 set -u
 . "$(dirname "$0")/../common.sh"
-lab_init 10-keepalive-off-for-apis
-
+plan_init
 MPMS="${MPMS:-prefork worker event}"
-CLIENTS="${CLIENTS:-16}"
+CLIENTS="${CLIENTS:-$(plan_conns 2 16)}"
 # A small JSON document, as an API would answer.
 TARGET="${TARGET:-/files/data.json}"
 if [ "$QUICK" = 1 ]; then
@@ -30,6 +33,12 @@ if [ "$QUICK" = 1 ]; then
 else
 	SECS="${SECS:-4}" WARM=1s
 fi
+plan_load "clients on $TARGET" "$CLIENTS" static "$SERVER_CORES"
+plan_point "$MPMS x (keep-alive, close)" $(($(plan_count "$MPMS") * 2)) \
+	"$(awk -v s="$SECS" -v w="${WARM%s}" 'BEGIN { print s + w + 1.2 }')"
+plan_throughput
+plan_done
+lab_init 10-keepalive-off-for-apis
 need_servers $MPMS
 need_fds 4096
 
@@ -49,15 +58,16 @@ timewait_count() { # sport|dport
 
 for mpm in $MPMS; do
 	extra=()
-	[ "$mpm" = prefork ] && extra=('StartServers 20' 'MinSpareServers 10' \
-		'MaxSpareServers 30')
+	[ "$mpm" = prefork ] && extra=("StartServers $((CLIENTS + 4))" \
+		'MinSpareServers 10' "MaxSpareServers $((CLIENTS + 14))")
 	for mode in keep-alive close; do
 		ka=On
 		[ "$mode" = close ] && ka=Off
 		server_start "$mpm" "KeepAlive $ka" "${extra[@]}"
 		sleep 0.5
 		before="$(server_cpu_ticks "$SRV_PID")"
-		ROW="$(loadgen_row -c "$CLIENTS" -w "$WARM" -d "${SECS}s" \
+		ROW="$(loadgen_row -t "$LOADGEN_THREADS" -c "$CLIENTS" \
+			-w "$WARM" -d "${SECS}s" \
 			"http://127.0.0.1:$SRV_PORT$TARGET")"
 		after="$(server_cpu_ticks "$SRV_PID")"
 		tw="$(timewait_count sport)" twc="$(timewait_count dport)"
