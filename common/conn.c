@@ -24,14 +24,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
+#include "net.h"
 #include "scoreboard.h"
 #include "server.h"
 
 #define CONN_BUF_INITIAL 4096
 #define DISCARD_MAX (64 * 1024)  /* unread bodies larger than this: close */
-#define LINGER_READ_MS 2000      /* Apache: 2 s a read ... */
-#define LINGER_TOTAL_MS 30000    /* ... and 30 s in all */
 
 static const struct config *cfg_of(const struct conn *c)
 {
@@ -67,15 +67,6 @@ void conn_init_with_peer(struct conn *c, int fd, const struct server *srv,
 	response_init(&c->resp);
 	c->request_start_ms = now_monotonic_ms();
 	c->idle_since_ms = c->request_start_ms;
-}
-
-void conn_release_buffer(struct conn *c)
-{
-	if (c->len == 0) {
-		free(c->buf);
-		c->buf = NULL;
-		c->cap = 0;
-	}
 }
 
 void conn_linger_and_close(int fd)

@@ -21,6 +21,11 @@
 struct server;
 struct sb_worker;
 
+/* Apache's lingering close: read and discard for up to 2 s a read and
+ * 30 s in all (conn_linger_and_close here, CS_LINGER in 03-event). */
+#define LINGER_READ_MS 2000
+#define LINGER_TOTAL_MS 30000
+
 #define CONN_PEER_MAX 48        /* "127.0.0.1", or an IPv6 address */
 
 struct conn {
@@ -99,10 +104,6 @@ bool conn_finish_request(struct conn *c);
  * answer with: 413 (too large for max or LimitRequestBody), 400 (bad chunk),
  * 408 (Timeout while reading). */
 int conn_read_body(struct conn *c, char **body, size_t *len, size_t max);
-
-/* Event's listener: free the receive buffer of a connection that waits idle
- * (nothing buffered), so an idle keep-alive connection costs little. */
-void conn_release_buffer(struct conn *c);
 
 /* Shut the write side and read what the client still sends, for at most
  * 2 s a read and 30 s in all (Apache's lingering close), then close. Used

@@ -18,7 +18,6 @@
  *
  * Used by the labs in labs/ and by the Bats tests.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -29,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "handlers.h"
 #include "http_parser.h"
@@ -112,16 +112,12 @@ static bool allow_get(struct conn *c)
 
 static void lab_sleep(struct conn *c)
 {
-	struct timespec left;
 	long ms;
 
 	if (!allow_get(c) || !query_param(c, "ms", 0, LAB_MS_MAX, 100, &ms))
 		return;
-	left.tv_sec = ms / 1000;
-	left.tv_nsec = (ms % 1000) * 1000000L;
 	/* A signal (the master's USR1, say) must not cut the sleep short. */
-	while (nanosleep(&left, &left) != 0 && errno == EINTR)
-		;
+	clock_sleep_ms(ms, false);
 	reply_line(c, "slept %ld ms\n", ms);
 }
 
@@ -201,10 +197,7 @@ static void legacy_begin_request(const char *id)
 
 static void legacy_work(long ms)
 {
-	struct timespec left = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&left, &left) != 0 && errno == EINTR)
-		;
+	clock_sleep_ms(ms, false);
 }
 
 LAB_DELIBERATE_RACE

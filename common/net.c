@@ -11,8 +11,9 @@
  * Used by common/server.c (binding), and by the MPMs and common/conn.c
  * (net_wait with the wake pipe, so a signal interrupts any wait).
  */
-#include "server.h"
+#include "net.h"
 #include "log.h"
+#include "server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -96,15 +97,6 @@ int net_listen(const struct listen_addr *addr, int backlog, char *err,
 		errno = saved;	/* the caller tells "in use" apart */
 	}
 	return fd;
-}
-
-int net_set_nonblocking(int fd)
-{
-	int flags = fcntl(fd, F_GETFL);
-
-	if (flags < 0)
-		return -1;
-	return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
 int net_wait(int fd, short events, int timeout_ms, int wake_fd)
