@@ -45,7 +45,6 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "conn.h"
 #include "handlers.h"
 #include "http_parser.h"
 #include "response.h"
@@ -507,10 +506,9 @@ static void close_file(struct file *f)
 }
 
 /* 200, 206, 304, 412 or 416 for an open regular file. */
-static void serve_file(struct conn *c, struct file *f)
+static void serve_file(const struct http_request *req, struct response *r,
+		       struct file *f)
 {
-	const struct http_request *req = &c->req;
-	struct response *r = &c->resp;
 	const struct http_span *range = http_request_header(req, "Range");
 	long long size = (long long)f->st.st_size, first = 0, last = size - 1;
 	enum range_result rr = RANGE_IGNORE;
@@ -558,10 +556,9 @@ static void serve_file(struct conn *c, struct file *f)
 
 /* A directory asked for without its trailing slash: send the client to the
  * name with one, so relative links in its index resolve correctly. */
-static void redirect_to_directory(struct conn *c)
+static void redirect_to_directory(const struct http_request *req,
+				  struct response *r)
 {
-	const struct http_request *req = &c->req;
-	struct response *r = &c->resp;
 	int err;
 
 	if (req->query.len > 0)
@@ -580,9 +577,9 @@ static void redirect_to_directory(struct conn *c)
 
 /* Replace a directory's name in f->path by its DirectoryIndex file, which
  * must be inside the root like any other. Returns 0 or a status. */
-static int find_index(struct conn *c, struct file *f)
+static int find_index(const struct server *srv, struct file *f)
 {
-	const struct config *cfg = &c->srv->cfg;
+	const struct config *cfg = &srv->cfg;
 	const char *index = cfg->directory_index[0] ? cfg->directory_index
 						    : DEFAULT_INDEX;
 	char name[PATH_MAX];
@@ -592,7 +589,7 @@ static int find_index(struct conn *c, struct file *f)
 	n = snprintf(name, sizeof(name), "%s/%s", f->path, index);
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return 404;
-	status = resolve_inside(c->srv->docroot_real, name,
+	status = resolve_inside(srv->docroot_real, name,
 				cfg->allow_symlinks_outside_root, f->path,
 				sizeof(f->path), &f->st, &known);
 	if (status == 0 && !known && stat(f->path, &f->st) != 0)
@@ -611,11 +608,10 @@ static int open_error_status(int err)
 	return 403;
 }
 
-static bool method_allowed(struct conn *c)
+static bool method_allowed(const struct http_request *req,
+			   struct response *r)
 {
-	struct response *r = &c->resp;
-
-	switch (c->req.method_id) {
+	switch (req->method_id) {
 	case HTTP_METHOD_GET:
 	case HTTP_METHOD_HEAD:
 		return true;
@@ -629,20 +625,19 @@ static bool method_allowed(struct conn *c)
 	}
 }
 
-void static_handle(struct conn *c)
+void static_handle(const struct server *srv,
+		   const struct http_request *req, struct response *r)
 {
-	const struct http_request *req = &c->req;
-	struct response *r = &c->resp;
 	struct file f;
 	int status;
 	bool known;
 
 	f.fd = -1;
 	r->head_only = req->method_id == HTTP_METHOD_HEAD;
-	if (!method_allowed(c))
+	if (!method_allowed(req, r))
 		return;
-	status = map_path(c->srv->docroot_real, req->path.ptr, req->path.len,
-			  c->srv->cfg.allow_symlinks_outside_root, f.path,
+	status = map_path(srv->docroot_real, req->path.ptr, req->path.len,
+			  srv->cfg.allow_symlinks_outside_root, f.path,
 			  sizeof(f.path), &f.st, &known);
 	if (status != 0) {
 		response_error(r, status, status == 403 ?
@@ -657,10 +652,10 @@ void static_handle(struct conn *c)
 	if (S_ISDIR(f.st.st_mode)) {
 		/* path.len > 0: static_map_path accepted it. */
 		if (req->path.ptr[req->path.len - 1] != '/') {
-			redirect_to_directory(c);
+			redirect_to_directory(req, r);
 			return;
 		}
-		status = find_index(c, &f);
+		status = find_index(srv, &f);
 		if (status == 404)
 			response_error(r, 403, "Directory listing is off.");
 		else if (status != 0)
@@ -685,5 +680,5 @@ void static_handle(struct conn *c)
 		response_error(r, 403, "Only regular files are served.");
 		return;
 	}
-	serve_file(c, &f);
+	serve_file(req, r, &f);
 }
