@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "chunked.h"
 #include "handlers.h"
 #include "log.h"
 #include "net.h"

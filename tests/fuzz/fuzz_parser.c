@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chunked.h"
 #include "http_parser.h"
 
 /* A failed property stops the run: abort() for libFuzzer, which saves the
