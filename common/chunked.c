@@ -31,15 +31,6 @@ void http_chunked_init(struct http_chunked_decoder *d,
 	d->limits = l;
 }
 
-/* 0 to 15, or -1 if c is not a hex digit. */
-static int hex_value(unsigned char c)
-{
-	static const char digits[] = "0123456789abcdef";
-	const char *at = c != 0 ? strchr(digits, ascii_lower((char)c)) : NULL;
-
-	return at != NULL ? (int)(at - digits) : -1;
-}
-
 /* A line of framing (a size line, a trailer) grows by one byte. */
 static int grow_line(struct http_chunked_decoder *d)
 {

@@ -39,13 +39,6 @@ void handle_request(const struct server *srv, const struct http_request *req,
 void static_handle(const struct server *srv,
 		   const struct http_request *req, struct response *resp);
 
-/* Map a request path (still percent-encoded, without query) to a file name
- * under docroot_real. Returns 0 and the absolute path in out, or the HTTP
- * status to answer (400 for a NUL byte or bad escape, 403 for an attempt to
- * leave the docroot, 404). The fuzz target calls this directly. */
-int static_map_path(const char *docroot_real, const char *path, size_t len,
-		    bool allow_symlinks_outside, char *out, size_t outlen);
-
 /* "text/html; charset=utf-8" for "x.html"; application/octet-stream if
  * unknown. */
 const char *mime_type_for(const char *path);

@@ -1,6 +1,7 @@
 /*
  * http_chars.h - the character classes of HTTP (RFC 9110 5.6), shared by
- * the head parser (http_parser.c) and the chunked decoder (chunked.c).
+ * the head parser (http_parser.c), the chunked decoder (chunked.c) and the
+ * path and header checks of static_files.c and docroot.c.
  *
  * Written out rather than taken from <ctype.h>, whose answers depend on
  * the locale: HTTP's classes are fixed sets of bytes.
@@ -42,6 +43,18 @@ static inline bool is_ows(char c)
 static inline char ascii_lower(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* 0 to 15, or -1 if c is not a hex digit. */
+static inline int hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 #endif

@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "docroot.h"
 #include "handlers.h"
 
 /* See fuzz_parser.c: test_regressions.c replays findings with its own. */

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "handlers.h"
+#include "http_date.h"
 #include "http_parser.h"
 #include "response.h"
 #include "server.h"

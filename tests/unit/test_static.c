@@ -26,7 +26,9 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include "docroot.h"
 #include "handlers.h"
+#include "http_date.h"
 #include "http_parser.h"
 #include "response.h"
 #include "server.h"
