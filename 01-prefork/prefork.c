@@ -82,7 +82,8 @@ static int prefork_child_main(struct server *srv, int slot)
 	long limit = srv->cfg.max_connections_per_child;
 	long served = 0;
 	int status = 0;
-	int epfd = net_listeners_epoll(srv, server_wake_fd[0]);
+	int epfd = net_listeners_epoll(srv->listen_fds, srv->listen_count,
+				       server_wake_fd[0]);
 
 	if (epfd < 0)
 		return 1;

@@ -170,7 +170,8 @@ static int worker_child_main(struct server *srv, int slot)
 				    serve_connection, &ch);
 	if (ch.pool == NULL)
 		return 1;
-	epfd = net_listeners_epoll(srv, server_wake_fd[0]);
+	epfd = net_listeners_epoll(srv->listen_fds, srv->listen_count,
+				   server_wake_fd[0]);
 	if (epfd < 0)
 		return 1;
 	listener_loop(&ch, epfd);

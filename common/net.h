@@ -11,7 +11,6 @@
 #include <stddef.h>
 
 struct listen_addr;
-struct server;
 
 int net_listen(const struct listen_addr *addr, int backlog, char *err,
 	       size_t errlen);
@@ -38,7 +37,8 @@ int net_accept(int listen_fd);
  * listening sockets added EPOLLEXCLUSIVE, asks the kernel to wake one
  * waiter instead (Apache gets the same from a blocking accept() or its
  * accept mutex). The set also holds wake_fd. Returns the epoll fd, or -1. */
-int net_listeners_epoll(const struct server *srv, int wake_fd);
+int net_listeners_epoll(const int *listen_fds, int listen_count,
+			int wake_fd);
 /* Wait up to timeout_ms (-1: forever). Returns a listening socket with a
  * connection waiting, NET_WAIT_WOKEN when wake_fd became readable, or
  * NET_WAIT_NOTHING (timeout, or a signal interrupted the wait). */
