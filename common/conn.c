@@ -257,12 +257,27 @@ static char *body_cursor(struct conn *c)
 	return c->buf + c->req.head_length + c->body_consumed;
 }
 
-/* Wait for the client to send more, within Timeout. */
+static int ms_left(int64_t deadline)
+{
+	int64_t left = deadline - now_monotonic_ms();
+
+	return left < 0 ? 0 : (int)left;
+}
+
+/* Wait for the client to send more, within Timeout. A graceful restart's
+ * signal does not cut the wait short (the body is still coming); a stop
+ * (TERM, HUP) does. */
 static int wait_readable(struct conn *c)
 {
-	int r = net_wait(c->fd, POLLIN, (int)cfg_of(c)->timeout_s * 1000, -1);
+	int64_t deadline = now_monotonic_ms() + cfg_of(c)->timeout_s * 1000;
 
-	return r == 1 ? 0 : 408;
+	for (;;) {
+		int r = net_wait(c->fd, POLLIN, ms_left(deadline), -1);
+		if (r == 1)
+			return 0;
+		if (r == 0 || errno != EINTR || server_stop)
+			return 408;
+	}
 }
 
 /* Body bytes already used are not needed again: move what follows them
@@ -570,13 +585,6 @@ bool conn_finish_request(struct conn *c)
 }
 
 /* ---- The blocking loop (prefork, worker) ---- */
-
-static int ms_left(int64_t deadline)
-{
-	int64_t left = deadline - now_monotonic_ms();
-
-	return left < 0 ? 0 : (int)left;
-}
 
 /* Wait for a whole head. Between requests (nothing buffered) the wait is
  * KeepAliveTimeout and the slot shows 'K'; once bytes arrive, the whole
