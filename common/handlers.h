@@ -19,11 +19,12 @@ struct server;
 
 /* How a handler reads the request body. conn.c supplies one per request;
  * a unit test can supply its own. read_all reads the whole body
- * (Content-Length or chunked) into a malloc'd buffer of at most max
- * bytes, NUL-terminated, and returns 0, or the status to answer with:
- * 413 (larger than max or LimitRequestBody), 400 (broken chunked framing),
- * 408 (the client stalled for Timeout), 500. A body nobody reads is
- * discarded by conn.c before the response goes out. */
+ * (Content-Length or chunked) into a malloc'd buffer of at most max bytes
+ * (*body may be NULL when the request has none) and returns 0, or the
+ * status to answer with: 413 (larger than max or LimitRequestBody), 400
+ * (broken chunked framing, or the client closed), 408 (the client stalled
+ * for Timeout), 500. A body nobody reads is discarded by conn.c before
+ * the response goes out. */
 struct body_reader {
 	int (*read_all)(void *ctx, char **body, size_t *len, size_t max);
 	void *ctx;
