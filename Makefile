@@ -135,7 +135,8 @@ $(FUZZ_DIR)/fuzz_%.o: tests/fuzz/fuzz_%.c $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
-$(FUZZ_DIR)/fuzz_parser: $(FUZZ_DIR)/fuzz_parser.o $(FUZZ_DIR)/common/http_parser.o
+$(FUZZ_DIR)/fuzz_parser: $(FUZZ_DIR)/fuzz_parser.o $(FUZZ_DIR)/common/http_parser.o \
+			 $(FUZZ_DIR)/common/chunked.o
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(FUZZ_DIR)/fuzz_path: $(FUZZ_DIR)/fuzz_path.o $(FUZZ_OBJ)

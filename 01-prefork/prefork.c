@@ -21,24 +21,16 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "conn.h"
 #include "log.h"
 #include "master.h"
+#include "net.h"
 #include "scoreboard.h"
 #include "server.h"
 
 enum { ACCEPT_NONE = -1, ACCEPT_FATAL = -2 };
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000,
-			       .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR &&
-	       !child_should_stop())
-		;
-}
 
 /* Wait until a listening socket has a connection or a signal wakes us, and
  * accept it. Returns the socket, ACCEPT_NONE to go back to waiting, or
@@ -58,7 +50,7 @@ static int accept_next(int epfd)
 		return ACCEPT_NONE; /* a signal: the caller checks the flags */
 	fd = net_accept(listen_fd);
 	if (fd == NET_ACCEPT_BACKOFF)
-		sleep_ms(NET_ACCEPT_BACKOFF_MS);
+		clock_sleep_ms(NET_ACCEPT_BACKOFF_MS, true);
 	if (fd == NET_ACCEPT_FATAL)
 		return ACCEPT_FATAL; /* a broken listener: let the master see */
 	return fd >= 0 ? fd : ACCEPT_NONE;
@@ -90,7 +82,8 @@ static int prefork_child_main(struct server *srv, int slot)
 	long limit = srv->cfg.max_connections_per_child;
 	long served = 0;
 	int status = 0;
-	int epfd = net_listeners_epoll(srv, server_wake_fd[0]);
+	int epfd = net_listeners_epoll(srv->listen_fds, srv->listen_count,
+				       server_wake_fd[0]);
 
 	if (epfd < 0)
 		return 1;

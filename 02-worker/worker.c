@@ -26,10 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "conn.h"
 #include "log.h"
 #include "master.h"
+#include "net.h"
 #include "scoreboard.h"
 #include "server.h"
 #include "workers.h"
@@ -66,14 +68,6 @@ static bool must_stop_accepting(const struct worker_child *ch)
 	return child_should_stop() || (limit > 0 && ch->accepted >= limit);
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !must_stop_now())
-		;
-}
-
 /* The job of a worker thread: the whole connection, keep-alive waits
  * included, then the next one. This is the line that holds a thread while
  * a client thinks (KeepAliveTimeout): conn_serve() returns only when the
@@ -99,7 +93,7 @@ static void accept_one(struct worker_child *ch, int listen_fd)
 		/* RETRY: another child took this connection first, or the
 		 * client gave up. */
 		if (fd == NET_ACCEPT_BACKOFF)
-			sleep_ms(NET_ACCEPT_BACKOFF_MS);
+			clock_sleep_ms(NET_ACCEPT_BACKOFF_MS, true);
 		return;
 	}
 	c = malloc(sizeof(*c));
@@ -172,11 +166,12 @@ static int worker_child_main(struct server *srv, int slot)
 		log_error("child pipe2: %s", strerror(errno));
 		return 1;
 	}
-	ch.pool = worker_pool_start(srv, slot, (int)srv->cfg.threads_per_child,
+	ch.pool = worker_pool_start(slot, (int)srv->cfg.threads_per_child,
 				    serve_connection, &ch);
 	if (ch.pool == NULL)
 		return 1;
-	epfd = net_listeners_epoll(srv, server_wake_fd[0]);
+	epfd = net_listeners_epoll(srv->listen_fds, srv->listen_count,
+				   server_wake_fd[0]);
 	if (epfd < 0)
 		return 1;
 	listener_loop(&ch, epfd);

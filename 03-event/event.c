@@ -112,7 +112,7 @@ static int event_child_main(struct server *srv, int slot)
 	ch.listener = listener_create(srv, slot);
 	if (ch.listener == NULL)
 		return 1;
-	ch.pool = worker_pool_start(srv, slot, (int)srv->cfg.threads_per_child,
+	ch.pool = worker_pool_start(slot, (int)srv->cfg.threads_per_child,
 				    serve_requests, ch.listener);
 	if (ch.pool == NULL)
 		return 1;

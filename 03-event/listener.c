@@ -31,9 +31,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "listener.h"
 #include "log.h"
 #include "master.h"
+#include "net.h"
 #include "scoreboard.h"
 #include "server.h"
 #include "workers.h"

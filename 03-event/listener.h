@@ -18,9 +18,6 @@
 #include "conn.h"
 #include "event.h"
 
-#define LINGER_READ_MS 2000    /* Apache's lingering close: 2 s a read */
-#define LINGER_TOTAL_MS 30000  /* ... and 30 s in all */
-
 /* What an epoll event points to. The first member of every such object,
  * so the listener can tell a connection from a listening socket. */
 enum source_kind { SRC_CONN, SRC_LISTEN, SRC_WAKE, SRC_HANDBACK };

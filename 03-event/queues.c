@@ -26,6 +26,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "listener.h"
 #include "log.h"
 #include "scoreboard.h"

@@ -7,9 +7,8 @@
  * MPM, its range and what it means. The defaults are written as config-file
  * text and applied by the same code that applies a line of a file, so what
  * `-t` prints, what a file says and what the table says can never disagree.
- * config_check() then compares the limits with each other the way httpd
- * does at start-up (MaxRequestWorkers against ServerLimit, the spare
- * counts...), and says what it changed and why.
+ * config_load() ends with config_check() (config_checks.c), which compares
+ * the limits with each other the way httpd does at start-up.
  *
  * Used by common/server.c (start-up, -t, reload on HUP); tested by
  * tests/unit/test_config.c and tests/config.bats.
@@ -17,8 +16,6 @@
 #include "config.h"
 #include "http_parser.h"
 
-#include <grp.h>
-#include <pwd.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -736,172 +733,6 @@ int config_read_file(struct config *cfg, const char *path, char *err,
 	free(line);
 	fclose(f);
 	return rc < 0 ? -1 : 0;
-}
-
-/* ---- Checking the limits against each other (config_check) ---- */
-
-static void warn(FILE *out, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void warn(FILE *out, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!out)
-		return;
-	fputs("warning: ", out);
-	va_start(ap, fmt);
-	vfprintf(out, fmt, ap);
-	va_end(ap);
-	fputc('\n', out);
-}
-
-/* A spare range whose bottom is above its top is an error, not something
- * to repair quietly (httpd raises the maximum without a word): the student
- * who typed both numbers learns more from being told which is which. */
-static int check_spare(const char *min_name, long min, const char *max_name,
-		       long max, long needed, char *err, size_t errlen)
-{
-	if (min <= max)
-		return 0;
-	return fail(err, errlen, NULL, "%s %ld is greater than %s %ld (the "
-		    "master would retire what it has just started; make %s "
-		    "at least %ld)", min_name, min, max_name, max, max_name,
-		    needed);
-}
-
-/* Prefork: a child is one worker, so MaxRequestWorkers counts children. */
-static int check_prefork(struct config *c, FILE *w, char *err, size_t errlen)
-{
-	if (check_spare("MinSpareServers", c->min_spare_servers,
-			"MaxSpareServers", c->max_spare_servers,
-			c->min_spare_servers + 1, err, errlen) < 0)
-		return -1;
-	/* httpd keeps MaxSpareServers >= MinSpareServers + 1, or one
-	 * child over the minimum would already be one too many. */
-	if (c->max_spare_servers == c->min_spare_servers) {
-		warn(w, "MaxSpareServers %ld must be above MinSpareServers %ld "
-		     "(or the master would spawn and retire children in turn); "
-		     "using %ld", c->max_spare_servers, c->min_spare_servers,
-		     c->min_spare_servers + 1);
-		c->max_spare_servers = c->min_spare_servers + 1;
-	}
-	/* httpd lowers MaxRequestWorkers to ServerLimit, with a warning:
-	 * the scoreboard has only ServerLimit process slots. */
-	if (c->max_request_workers > c->server_limit) {
-		warn(w, "MaxRequestWorkers %ld is greater than ServerLimit %ld "
-		     "(the scoreboard has ServerLimit slots); using %ld",
-		     c->max_request_workers, c->server_limit, c->server_limit);
-		c->max_request_workers = c->server_limit;
-	}
-	if (c->start_servers > c->max_request_workers) {
-		warn(w, "StartServers %ld is greater than MaxRequestWorkers "
-		     "%ld; using %ld", c->start_servers, c->max_request_workers,
-		     c->max_request_workers);
-		c->start_servers = c->max_request_workers;
-	}
-	return 0;
-}
-
-/* Worker and event: children of ThreadsPerChild threads each. Every
- * adjustment below is one httpd makes at start-up, with a warning. */
-static int check_threaded(struct config *c, FILE *w, char *err,
-			  size_t errlen)
-{
-	long tpc, procs;
-
-	if (c->threads_per_child > c->thread_limit) {
-		warn(w, "ThreadsPerChild %ld is greater than ThreadLimit %ld "
-		     "(the scoreboard has ThreadLimit slots per child); using "
-		     "%ld", c->threads_per_child, c->thread_limit,
-		     c->thread_limit);
-		c->threads_per_child = c->thread_limit;
-	}
-	tpc = c->threads_per_child;
-	if (check_spare("MinSpareThreads", c->min_spare_threads,
-			"MaxSpareThreads", c->max_spare_threads,
-			c->min_spare_threads + tpc, err, errlen) < 0)
-		return -1;
-	if (c->max_request_workers < tpc) {
-		warn(w, "MaxRequestWorkers %ld is less than ThreadsPerChild "
-		     "%ld (one child is the smallest unit); using %ld",
-		     c->max_request_workers, tpc, tpc);
-		c->max_request_workers = tpc;
-	}
-	if (c->max_request_workers > c->server_limit * tpc) {
-		warn(w, "MaxRequestWorkers %ld is greater than ServerLimit %ld "
-		     "x ThreadsPerChild %ld; using %ld", c->max_request_workers,
-		     c->server_limit, tpc, c->server_limit * tpc);
-		c->max_request_workers = c->server_limit * tpc;
-	}
-	if (c->max_request_workers % tpc) {
-		warn(w, "MaxRequestWorkers %ld is not a multiple of "
-		     "ThreadsPerChild %ld; using %ld", c->max_request_workers,
-		     tpc, c->max_request_workers / tpc * tpc);
-		c->max_request_workers = c->max_request_workers / tpc * tpc;
-	}
-	procs = c->max_request_workers / tpc;
-	if (c->start_servers > procs) {
-		warn(w, "StartServers %ld would need more than "
-		     "MaxRequestWorkers %ld / ThreadsPerChild %ld children; "
-		     "using %ld",
-		     c->start_servers, c->max_request_workers, tpc, procs);
-		c->start_servers = procs;
-	}
-	/* Retiring a child frees ThreadsPerChild threads at once: with less
-	 * room than that between the two, the master would kill a child and
-	 * spawn it again every second. httpd raises the maximum silently. */
-	if (c->max_spare_threads < c->min_spare_threads + tpc) {
-		warn(w, "MaxSpareThreads %ld must be at least MinSpareThreads "
-		     "%ld + ThreadsPerChild %ld; using %ld",
-		     c->max_spare_threads, c->min_spare_threads, tpc,
-		     c->min_spare_threads + tpc);
-		c->max_spare_threads = c->min_spare_threads + tpc;
-	}
-	return 0;
-}
-
-/* User and Group must name an account of this machine: say so at -t, not
- * when the first child fails to start. */
-static int check_identity(struct config *c, char *err, size_t errlen)
-{
-	struct passwd *pw;
-	struct group *gr;
-
-	if (c->user[0] == '\0') {
-		if (c->group[0] != '\0') {
-			snprintf(err, errlen, "Group %s needs User too (the "
-				 "children switch both or neither)", c->group);
-			return -1;
-		}
-		return 0;
-	}
-	pw = getpwnam(c->user);
-	if (pw == NULL) {
-		snprintf(err, errlen, "User: no such user \"%s\" on this "
-			 "machine", c->user);
-		return -1;
-	}
-	c->user_id = pw->pw_uid;
-	c->group_id = pw->pw_gid;
-	if (c->group[0] == '\0')
-		return 0;
-	gr = getgrnam(c->group);
-	if (gr == NULL) {
-		snprintf(err, errlen, "Group: no such group \"%s\" on this "
-			 "machine", c->group);
-		return -1;
-	}
-	c->group_id = gr->gr_gid;
-	return 0;
-}
-
-int config_check(struct config *cfg, FILE *warnings, char *err, size_t errlen)
-{
-	if (check_identity(cfg, err, errlen) < 0)
-		return -1;
-	if (cfg->mpm == MPM_PREFORK)
-		return check_prefork(cfg, warnings, err, errlen);
-	return check_threaded(cfg, warnings, err, errlen);
 }
 
 int config_load(struct config *cfg, enum mpm_kind mpm, const char *file,

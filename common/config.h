@@ -92,7 +92,8 @@ int config_apply_line(struct config *cfg, const char *line, const char *where,
 int config_read_file(struct config *cfg, const char *path, char *err,
 		     size_t errlen);
 
-/* Check the limits against each other, as Apache does at start-up: errors
+/* Check the limits against each other, as Apache does at start-up
+ * (config_checks.c): errors
  * (MinSpareServers > MaxSpareServers...) return -1 with a message; fixable
  * values are adjusted, with one line each written to warnings (may be NULL),
  * e.g. "warning: MaxRequestWorkers 60 is not a multiple of ThreadsPerChild

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -24,14 +25,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "chunked.h"
+#include "handlers.h"
 #include "log.h"
+#include "net.h"
 #include "scoreboard.h"
 #include "server.h"
 
 #define CONN_BUF_INITIAL 4096
-#define DISCARD_MAX (64 * 1024)  /* unread bodies larger than this: close */
-#define LINGER_READ_MS 2000      /* Apache: 2 s a read ... */
-#define LINGER_TOTAL_MS 30000    /* ... and 30 s in all */
 
 static const struct config *cfg_of(const struct conn *c)
 {
@@ -67,15 +69,6 @@ void conn_init_with_peer(struct conn *c, int fd, const struct server *srv,
 	response_init(&c->resp);
 	c->request_start_ms = now_monotonic_ms();
 	c->idle_since_ms = c->request_start_ms;
-}
-
-void conn_release_buffer(struct conn *c)
-{
-	if (c->len == 0) {
-		free(c->buf);
-		c->buf = NULL;
-		c->cap = 0;
-	}
 }
 
 void conn_linger_and_close(int fd)
@@ -264,12 +257,27 @@ static char *body_cursor(struct conn *c)
 	return c->buf + c->req.head_length + c->body_consumed;
 }
 
-/* Wait for the client to send more, within Timeout. */
+static int ms_left(int64_t deadline)
+{
+	int64_t left = deadline - now_monotonic_ms();
+
+	return left < 0 ? 0 : (int)left;
+}
+
+/* Wait for the client to send more, within Timeout. A graceful restart's
+ * signal does not cut the wait short (the body is still coming); a stop
+ * (TERM, HUP) does. */
 static int wait_readable(struct conn *c)
 {
-	int r = net_wait(c->fd, POLLIN, (int)cfg_of(c)->timeout_s * 1000, -1);
+	int64_t deadline = now_monotonic_ms() + cfg_of(c)->timeout_s * 1000;
 
-	return r == 1 ? 0 : 408;
+	for (;;) {
+		int r = net_wait(c->fd, POLLIN, ms_left(deadline), -1);
+		if (r == 1)
+			return 0;
+		if (r == 0 || errno != EINTR || server_stop)
+			return 408;
+	}
 }
 
 /* Body bytes already used are not needed again: move what follows them
@@ -343,31 +351,32 @@ static int read_length_body(struct conn *c, char *out)
 	return 0;
 }
 
-/* Decode a chunked body into out[0..cap); out NULL discards. */
-static int read_chunked_body(struct conn *c, char *out, size_t cap,
-			     size_t *out_len)
+/* Decode a chunked body into out, which has room for limit + 1 bytes, or
+ * discard it when out is NULL. Either way *total counts the decoded bytes,
+ * and more than limit of them is 413: the one byte over tells a body of
+ * exactly limit bytes from a larger one. */
+static int read_chunked_body(struct conn *c, char *out, size_t limit,
+			     size_t *total)
 {
 	struct http_chunked_decoder d;
 	char scratch[4096];
 
 	http_chunked_init(&d, &c->parser.limits);
-	*out_len = 0;
+	*total = 0;
 	for (;;) {
 		size_t used = 0, produced = 0;
-		char *dest = out ? out + *out_len : scratch;
-		size_t room = out ? cap - *out_len : sizeof(scratch);
+		char *dest = out != NULL ? out + *total : scratch;
+		size_t room = out != NULL ? limit + 1 - *total
+					  : sizeof(scratch);
 		int r = http_chunked_decode(&d, body_cursor(c),
 					    buffered_body(c), &used, dest,
 					    room, &produced);
 		c->body_consumed += used;
-		if (out != NULL)
-			*out_len += produced;
-		if (r == 1)
-			return 0;
-		if (r != 0)
-			return r;
-		if (out != NULL && *out_len == cap)
+		*total += produced;
+		if (*total > limit)
 			return 413;
+		if (r != 0)
+			return r == 1 ? 0 : r;
 		if (used == 0 || buffered_body(c) == 0) {
 			int status = receive_more(c);
 			if (status != 0)
@@ -376,19 +385,39 @@ static int read_chunked_body(struct conn *c, char *out, size_t cap,
 	}
 }
 
-int conn_read_body(struct conn *c, char **body, size_t *len, size_t max)
+/* LimitRequestBody in bytes; 0 means unlimited (SIZE_MAX - 1, so that
+ * one byte over the limit can still be counted). */
+static size_t body_limit(const struct conn *c)
 {
-	const struct http_request *req = &c->req;
 	long long limit = cfg_of(c)->limit_request_body;
-	size_t cap = max;
-	int status = 0;
+
+	if (limit <= 0 || (unsigned long long)limit > SIZE_MAX - 1)
+		return SIZE_MAX - 1;
+	return (size_t)limit;
+}
+
+/* After a body that could not be read to its end, the bytes that follow
+ * are not a request: close, lingering so the client reads the answer. */
+static void body_failed(struct conn *c)
+{
+	c->resp.close = true;
+	c->lingering = true;
+}
+
+/* The body_reader conn.c gives handlers (handlers.h): the whole body, at
+ * most max bytes and LimitRequestBody, into a malloc'd buffer. */
+static int read_whole_body(void *ctx, char **body, size_t *len, size_t max)
+{
+	struct conn *c = ctx;
+	const struct http_request *req = &c->req;
+	size_t cap = body_limit(c) < max ? body_limit(c) : max;
+	int status;
 
 	*body = NULL;
 	*len = 0;
 	if (c->body_done)
 		return 0;
-	if (limit > 0 && (unsigned long long)limit < cap)
-		cap = (size_t)limit;
+	c->body_done = true;
 	if (req->has_content_length && req->content_length > cap)
 		return 413;
 	*body = malloc(req->chunked ? cap + 1 : req->content_length + 1);
@@ -405,16 +434,17 @@ int conn_read_body(struct conn *c, char **body, size_t *len, size_t max)
 		free(*body);
 		*body = NULL;
 		*len = 0;
-		c->resp.close = true; /* the rest of the body is not a request */
-		c->lingering = true;
+		body_failed(c);
 	}
-	c->body_done = true;
 	return status;
 }
 
-/* A handler that did not want the body: read it away so the next request
- * can be parsed, or close if it is big or has not been sent yet. */
-static void discard_body(struct conn *c)
+/* A body the handler did not read is read and thrown away before the
+ * answer goes out, as httpd's default handler does: so the next request
+ * on the connection can be parsed, and so a client whose framing is
+ * broken gets 400 (or 413, 408) instead of a 200 that is then cut.
+ * Returns 0 or that status. */
+static int discard_body(struct conn *c)
 {
 	const struct http_request *req = &c->req;
 	size_t ignored;
@@ -422,19 +452,32 @@ static void discard_body(struct conn *c)
 
 	c->body_done = true;
 	if (req->expect_continue && buffered_body(c) == 0) {
-		c->resp.close = true; /* the client waits: never sent */
-		return;
-	}
-	if (req->has_content_length && req->content_length > DISCARD_MAX) {
+		/* The client waits for a 100 Continue before it sends: no
+		 * body will come, and none may follow on this connection. */
 		c->resp.close = true;
-		c->lingering = true;
-		return;
+		return 0;
 	}
-	status = req->chunked ? read_chunked_body(c, NULL, 0, &ignored)
-			      : read_length_body(c, NULL);
-	if (status != 0) {
-		c->resp.close = true;
-		c->lingering = true;
+	status = req->chunked
+		 ? read_chunked_body(c, NULL, body_limit(c), &ignored)
+		 : read_length_body(c, NULL);
+	if (status != 0)
+		body_failed(c);
+	return status;
+}
+
+static const char *body_error_reason(int status)
+{
+	switch (status) {
+	case 413:
+		return "The request body is larger than LimitRequestBody "
+		       "allows.";
+	case 408:
+		return "The request body did not arrive within Timeout.";
+	case 400:
+		return "The request body ended early or its chunked framing "
+		       "is broken.";
+	default:
+		return NULL;
 	}
 }
 
@@ -464,23 +507,33 @@ static bool decide_keep_alive(struct conn *c, long *max_left)
 	return !server_is_stopping();
 }
 
+/* Run the handler, then make sure the body is gone before answering. */
+static void run_handler(struct conn *c)
+{
+	struct body_reader body = { read_whole_body, c };
+	int status;
+
+	c->resp.head_only = c->req.method_id == HTTP_METHOD_HEAD;
+	/* 'W' from here on, as in Apache: the handler's time (a /lab/sleep,
+	 * a /lab/spin, rendering /server-status) is part of writing. */
+	if (c->sb != NULL)
+		sb_set_state(c->sb, SB_WRITE);
+	handle_request(c->srv, &c->req, &body, &c->resp);
+	if (c->body_done)
+		return;
+	status = discard_body(c);
+	if (status != 0)
+		conn_answer_error(c, status, body_error_reason(status));
+}
+
 void conn_process(struct conn *c)
 {
-	struct response_conn_info ci;
+	struct response_conn_info ci = { .max_left = -1 };
 
-	if (!c->answered) {
-		c->resp.head_only = c->req.method_id == HTTP_METHOD_HEAD;
-		/* 'W' from here on, as in Apache: the handler's time (a
-		 * /lab/sleep, a /lab/spin) is part of writing the reply. */
-		if (c->sb != NULL)
-			sb_set_state(c->sb, SB_WRITE);
-		handle_request(c);
-		if (!c->body_done)
-			discard_body(c);
+	if (!c->answered)
+		run_handler(c);
+	if (!c->answered)
 		c->keep_alive = decide_keep_alive(c, &ci.max_left);
-	} else {
-		ci.max_left = -1;
-	}
 	ci.keep_alive = c->keep_alive;
 	ci.timeout_s = (cfg_of(c)->keep_alive_timeout_ms + 999) / 1000;
 	ci.http10 = c->req.version_minor == 0;
@@ -508,7 +561,7 @@ bool conn_finish_request(struct conn *c)
 	size_t used = c->req.head_length + c->body_consumed;
 	bool keep = c->keep_alive;
 
-	log_access(c);
+	log_access(&c->req, &c->resp, c->peer);
 	if (c->sb != NULL)
 		sb_request_done(c->sb, c->resp.bytes_sent);
 	c->requests++;
@@ -532,13 +585,6 @@ bool conn_finish_request(struct conn *c)
 }
 
 /* ---- The blocking loop (prefork, worker) ---- */
-
-static int ms_left(int64_t deadline)
-{
-	int64_t left = deadline - now_monotonic_ms();
-
-	return left < 0 ? 0 : (int)left;
-}
 
 /* Wait for a whole head. Between requests (nothing buffered) the wait is
  * KeepAliveTimeout and the slot shows 'K'; once bytes arrive, the whole

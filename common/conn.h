@@ -21,6 +21,11 @@
 struct server;
 struct sb_worker;
 
+/* Apache's lingering close: read and discard for up to 2 s a read and
+ * 30 s in all (conn_linger_and_close here, CS_LINGER in 03-event). */
+#define LINGER_READ_MS 2000
+#define LINGER_TOTAL_MS 30000
+
 #define CONN_PEER_MAX 48        /* "127.0.0.1", or an IPv6 address */
 
 struct conn {
@@ -82,8 +87,10 @@ void conn_answer_error(struct conn *c, int status, const char *why);
 void conn_show_request(const struct conn *c, struct sb_worker *slot);
 
 /* Run the handler for the parsed head (unless an error response is already
- * prepared), read or discard the request body (blocking with Timeout), and
- * build the response head. */
+ * prepared), give it the body through a struct body_reader, read away a
+ * body it did not want (blocking, each wait bounded by Timeout; a broken
+ * body replaces the answer by 400, 408 or 413), and build the response
+ * head. */
 void conn_process(struct conn *c);
 
 /* Send what is left of the response (non-blocking). */
@@ -94,16 +101,6 @@ enum conn_io conn_send(struct conn *c);
  * request. */
 bool conn_finish_request(struct conn *c);
 
-/* For handlers: read the whole request body (Content-Length or chunked)
- * into a malloc'd buffer of at most max bytes. Returns 0, or the status to
- * answer with: 413 (too large for max or LimitRequestBody), 400 (bad chunk),
- * 408 (Timeout while reading). */
-int conn_read_body(struct conn *c, char **body, size_t *len, size_t max);
-
-/* Event's listener: free the receive buffer of a connection that waits idle
- * (nothing buffered), so an idle keep-alive connection costs little. */
-void conn_release_buffer(struct conn *c);
-
 /* Shut the write side and read what the client still sends, for at most
  * 2 s a read and 30 s in all (Apache's lingering close), then close. Used
  * by conn_close when c->lingering is set. */
@@ -113,9 +110,5 @@ void conn_linger_and_close(int fd);
  * request on the connection, honouring KeepAlive, KeepAliveTimeout,
  * MaxKeepAliveRequests and Timeout, then close. */
 void conn_serve(struct conn *c);
-
-/* The handler: /server-status, /lab/... (LabHandlers On), static files.
- * Fills c->resp (status, headers, body). Defined in handler.c. */
-void handle_request(struct conn *c);
 
 #endif

@@ -1,8 +1,11 @@
 /*
- * handlers.h - the content handlers the dispatcher (handler.c) calls.
+ * handlers.h - the content handlers and the dispatcher that picks one.
  *
- * Each fills c->resp for the parsed request c->req. They never write to the
- * socket themselves: the connection code sends what they prepared.
+ * What it teaches: a handler is a function of the request, its body and
+ * the response to fill; it never sees the connection or the socket. The
+ * connection code (conn.c) parses the head, calls handle_request(), and
+ * sends what the handler prepared, so the same handlers serve all three
+ * MPMs and the unit tests call them without a socket.
  */
 #ifndef KIT_HANDLERS_H
 #define KIT_HANDLERS_H
@@ -10,30 +13,46 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct conn;
+struct http_request;
+struct response;
+struct server;
+
+/* How a handler reads the request body. conn.c supplies one per request;
+ * a unit test can supply its own. read_all reads the whole body
+ * (Content-Length or chunked) into a malloc'd buffer of at most max bytes
+ * (*body may be NULL when the request has none) and returns 0, or the
+ * status to answer with: 413 (larger than max or LimitRequestBody), 400
+ * (broken chunked framing, or the client closed), 408 (the client stalled
+ * for Timeout), 500. A body nobody reads is discarded by conn.c before
+ * the response goes out. */
+struct body_reader {
+	int (*read_all)(void *ctx, char **body, size_t *len, size_t max);
+	void *ctx;
+};
+
+/* The dispatcher (handler.c): /server-status, /lab/... (LabHandlers On),
+ * otherwise a static file. Fills resp (status, headers, body). */
+void handle_request(const struct server *srv, const struct http_request *req,
+		    struct body_reader *body, struct response *resp);
 
 /* Static files under DocumentRoot (static_files.c): GET and HEAD,
  * conditional requests, single ranges, directory index and redirect. */
-void static_handle(struct conn *c);
-
-/* Map a request path (still percent-encoded, without query) to a file name
- * under docroot_real. Returns 0 and the absolute path in out, or the HTTP
- * status to answer (400 for a NUL byte or bad escape, 403 for an attempt to
- * leave the docroot, 404). The fuzz target calls this directly. */
-int static_map_path(const char *docroot_real, const char *path, size_t len,
-		    bool allow_symlinks_outside, char *out, size_t outlen);
+void static_handle(const struct server *srv,
+		   const struct http_request *req, struct response *resp);
 
 /* "text/html; charset=utf-8" for "x.html"; application/octet-stream if
  * unknown. */
 const char *mime_type_for(const char *path);
 
 /* /server-status and /server-status?auto (status.c). */
-void status_handle(struct conn *c);
+void status_handle(const struct server *srv,
+		   const struct http_request *req, struct response *resp);
 
 /* /lab/sleep, /lab/spin, /lab/unsafe, /lab/leak, /lab/crash, /lab/echo
- * (lab.c). Called only when LabHandlers is On; returns false if the path is
- * not a lab handler. */
-bool lab_handle(struct conn *c);
+ * (lab.c). Called only when LabHandlers is On; returns false if the path
+ * does not start with /lab/ (a /lab/ path it does not know is 404). */
+bool lab_handle(const struct http_request *req, struct body_reader *body,
+		struct response *resp);
 
 /* Query parameter name as a bounded number: returns 0 and *value, 1 if
  * absent (value untouched), -1 if present but not a number in [min, max]. */

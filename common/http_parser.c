@@ -1,6 +1,6 @@
 /*
  * http_parser.c - the kit's incremental, zero-copy HTTP/1.1 request parser
- * and chunked body decoder (RFC 9112).
+ * (RFC 9112). Request bodies in chunked coding are chunked.c's.
  *
  * What it teaches: a head arrives in pieces, and the parser must give the
  * same answer however it was cut. It works in two passes:
@@ -28,6 +28,7 @@
  * time and cut at every position.
  */
 #include "http_parser.h"
+#include "http_chars.h"
 
 #include <limits.h>
 #include <string.h>
@@ -42,29 +43,11 @@
  * endless stream. */
 #define MAX_EMPTY_LINES_BEFORE_REQUEST 4
 
-/* A chunk size has at most 16 hex digits: 64 bits, so it cannot overflow. */
-#define MAX_CHUNK_SIZE_DIGITS 16
+/* ---- Small tools: character classes (http_chars.h) and spans ---- */
 
-/* ---- Small tools: character classes and spans ---- */
-
-/* tchar (RFC 9110 5.6.2): methods, field names and codings are made of
- * letters, digits and these. */
-#define TCHAR_SYMBOLS "!#$%&'*+-.^_`|~"
 /* A host, IP literal and port (RFC 3986 3.2.2). Not '@', '/' or '\\':
  * they have fooled servers about which host was meant. */
 #define HOST_SYMBOLS "-._~!$&'()*+,;=%:[]"
-
-static bool is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* A letter, a digit or one of symbols (strchr would "find" a NUL). */
-static bool is_alnum_or(unsigned char c, const char *symbols)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z') || (c != 0 && strchr(symbols, c));
-}
 
 static bool made_of(struct http_span s, const char *symbols)
 {
@@ -77,23 +60,6 @@ static bool made_of(struct http_span s, const char *symbols)
 static bool is_token(struct http_span s)
 {
 	return s.len > 0 && made_of(s, TCHAR_SYMBOLS);
-}
-
-/* Field values: VCHAR, obs-text (0x80-0xff), SP and HTAB; no other
- * control character, above all no CR, LF or NUL. */
-static bool is_field_char(unsigned char c)
-{
-	return c == '\t' || (c >= ' ' && c != 0x7f);
-}
-
-static bool is_ows(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static char ascii_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
 static struct http_span span_of(const char *ptr, size_t len)
@@ -153,7 +119,7 @@ static int reject(struct http_request *req, int status, const char *reason)
 	return status;
 }
 
-static struct http_limits effective_limits(const struct http_limits *l)
+struct http_limits http_limits_effective(const struct http_limits *l)
 {
 	struct http_limits out = {
 		DEFAULT_LIMIT_REQUEST_LINE, DEFAULT_LIMIT_FIELD_SIZE,
@@ -618,7 +584,8 @@ void http_request_clear(struct http_request *req)
 
 void http_parser_init(struct http_parser *p, const struct http_limits *limits)
 {
-	struct http_limits l = effective_limits(limits); /* may point into p */
+	/* limits may point into p */
+	struct http_limits l = http_limits_effective(limits);
 
 	memset(p, 0, sizeof(*p));
 	p->limits = l;
@@ -658,163 +625,4 @@ const struct http_span *http_request_header(const struct http_request *req,
 		if (http_span_equals(req->headers[i].name, name))
 			return &req->headers[i].value;
 	return NULL;
-}
-
-/* ---- Chunked bodies (RFC 9112 7.1), one byte of framing at a time ---- */
-
-void http_chunked_init(struct http_chunked_decoder *d,
-		       const struct http_limits *limits)
-{
-	struct http_limits l = effective_limits(limits);
-
-	memset(d, 0, sizeof(*d));
-	d->state = CHUNK_SIZE;
-	d->limits = l;
-}
-
-/* 0 to 15, or -1 if c is not a hex digit. */
-static int hex_value(unsigned char c)
-{
-	static const char digits[] = "0123456789abcdef";
-	const char *at = c != 0 ? strchr(digits, ascii_lower((char)c)) : NULL;
-
-	return at != NULL ? (int)(at - digits) : -1;
-}
-
-/* A line of framing (a size line, a trailer) grows by one byte. */
-static int grow_line(struct http_chunked_decoder *d)
-{
-	return ++d->line_length > d->limits.field_size ? 400 : 0;
-}
-
-/* chunk-size [ BWS ";" chunk-ext ], at most field_size bytes before its
- * CRLF. Extensions are skipped unread: none means anything to us. */
-static int size_line_byte(struct http_chunked_decoder *d, unsigned char c)
-{
-	int hex = hex_value(c);
-
-	if (c == '\r') {
-		if (d->size_digits == 0 || d->state == CHUNK_SIZE_BWS)
-			return 400;
-		d->state = CHUNK_SIZE_LF;
-		d->size_digits = 0;
-		d->line_length = 0;
-		return 0;
-	}
-	if (grow_line(d) != 0)
-		return 400;
-	if (d->state == CHUNK_EXT)
-		return is_field_char(c) ? 0 : 400;
-	if (d->state == CHUNK_SIZE && hex >= 0) {
-		if (++d->size_digits > MAX_CHUNK_SIZE_DIGITS)
-			return 400;
-		d->chunk_left = d->chunk_left * 16 + (unsigned)hex;
-		return 0;
-	}
-	if (d->size_digits == 0)
-		return 400;
-	if (c == ';')
-		d->state = CHUNK_EXT;
-	else if (is_ows((char)c))
-		d->state = CHUNK_SIZE_BWS;  /* no more digits after this */
-	else
-		return 400;
-	return 0;
-}
-
-/* A trailer field line: name ":" value, checked, bounded and dropped. */
-static int trailer_byte(struct http_chunked_decoder *d, unsigned char c)
-{
-	switch (d->state) {
-	case CHUNK_TRAILER_START:
-		if (c == '\r') {
-			d->state = CHUNK_FINAL_LF;
-			return 0;
-		}
-		if (++d->trailer_count > d->limits.fields)
-			return 400;
-		d->line_length = 0;
-		d->state = CHUNK_TRAILER_LINE;
-		return trailer_byte(d, c);  /* the first byte of its name */
-	case CHUNK_TRAILER_LINE:
-		if (c == ':' && d->line_length > 0)
-			d->state = CHUNK_TRAILER_VALUE;
-		else if (!is_alnum_or(c, TCHAR_SYMBOLS))
-			return 400;
-		return grow_line(d);
-	default: /* CHUNK_TRAILER_VALUE */
-		if (c == '\r') {
-			d->state = CHUNK_TRAILER_LF;
-			return 0;
-		}
-		return is_field_char(c) ? grow_line(d) : 400;
-	}
-}
-
-/* Where the framing allows exactly one byte. */
-static int expect_byte(struct http_chunked_decoder *d, unsigned char c,
-		       char wanted, enum http_chunk_state next)
-{
-	if (c != (unsigned char)wanted)
-		return 400;
-	d->state = next;
-	return 0;
-}
-
-static int framing_byte(struct http_chunked_decoder *d, unsigned char c)
-{
-	switch (d->state) {
-	case CHUNK_SIZE:
-	case CHUNK_SIZE_BWS:
-	case CHUNK_EXT:
-		return size_line_byte(d, c);
-	case CHUNK_SIZE_LF:
-		return expect_byte(d, c, '\n', d->chunk_left > 0 ?
-				   CHUNK_DATA : CHUNK_TRAILER_START);
-	case CHUNK_DATA_CR:
-		return expect_byte(d, c, '\r', CHUNK_DATA_LF);
-	case CHUNK_DATA_LF:
-		return expect_byte(d, c, '\n', CHUNK_SIZE);
-	case CHUNK_TRAILER_LF:
-		return expect_byte(d, c, '\n', CHUNK_TRAILER_START);
-	case CHUNK_FINAL_LF:
-		return expect_byte(d, c, '\n', CHUNK_DONE);
-	default:
-		return trailer_byte(d, c);
-	}
-}
-
-int http_chunked_decode(struct http_chunked_decoder *d, const char *in,
-			size_t in_len, size_t *in_used, char *out,
-			size_t out_cap, size_t *out_len)
-{
-	size_t i = 0, o = 0;
-	int status = 0;
-
-	while (i < in_len && d->state != CHUNK_DONE && status == 0) {
-		if (d->state == CHUNK_DATA) {
-			size_t n = in_len - i;
-
-			if (n > out_cap - o)
-				n = out_cap - o;
-			if (n > d->chunk_left)
-				n = (size_t)d->chunk_left;
-			if (n == 0)
-				break;  /* out is full */
-			/* memmove: out may be in, a few bytes behind. */
-			memmove(out + o, in + i, n);
-			i += n;
-			o += n;
-			d->chunk_left -= n;
-			if (d->chunk_left == 0)
-				d->state = CHUNK_DATA_CR;
-			continue;
-		}
-		status = framing_byte(d, (unsigned char)in[i++]);
-	}
-	*in_used = i;
-	*out_len = o;
-	if (status != 0)
-		return status;
-	return d->state == CHUNK_DONE ? 1 : 0;
 }

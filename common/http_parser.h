@@ -11,6 +11,7 @@
  *
  * Used by common/conn.c (all three MPMs) and by 03-event's listener, which
  * feeds it whatever epoll delivered. Unit tests: tests/unit/test_parser.c.
+ * Request bodies in chunked coding: chunked.h.
  */
 #ifndef KIT_HTTP_PARSER_H
 #define KIT_HTTP_PARSER_H
@@ -109,8 +110,8 @@ struct http_parser {
 void http_parser_init(struct http_parser *p, const struct http_limits *limits);
 
 /* Forget a request: every field zero, header_count 0. The header slots are
- * not cleared (only the first header_count are ever read): a memset of
- * the whole struct cleared 8 KiB a request, twice (labs/perf/README.md). */
+ * not cleared: only the first header_count are ever read, and clearing
+ * all of them would write 8 KiB for every request. */
 void http_request_clear(struct http_request *req);
 
 /* Parse the request head in buf[0..len). buf holds the bytes received so far
@@ -129,39 +130,9 @@ const struct http_span *http_request_header(const struct http_request *req,
 /* Case-insensitive comparison of a span with a C string. */
 bool http_span_equals(struct http_span s, const char *text);
 
-/* ---- Chunked request bodies (RFC 9112 section 7.1) ---- */
-
-enum http_chunk_state {
-	CHUNK_SIZE, CHUNK_EXT, CHUNK_SIZE_LF, CHUNK_DATA, CHUNK_DATA_CR,
-	CHUNK_DATA_LF, CHUNK_TRAILER_START, CHUNK_TRAILER_LINE,
-	CHUNK_TRAILER_LF, CHUNK_FINAL_LF, CHUNK_DONE,
-	CHUNK_SIZE_BWS,      /* whitespace after the size, before ';' */
-	CHUNK_TRAILER_VALUE, /* after the ':' of a trailer field */
-};
-
-struct http_chunked_decoder {
-	enum http_chunk_state state;
-	unsigned long long chunk_left; /* bytes of data left in this chunk */
-	unsigned size_digits;
-	size_t line_length;            /* of the current ext or trailer line */
-	size_t trailer_count;
-	struct http_limits limits;
-};
-
-/* limits may be NULL (Apache's defaults). A size line with its extensions
- * and each trailer line are bounded by field_size, trailers by fields. */
-void http_chunked_init(struct http_chunked_decoder *d,
-		       const struct http_limits *limits);
-
-/* Decode from in[0..in_len) into out[0..out_cap). out may be the same
- * memory as in (decoded data is never longer than its encoding). On return
- * *in_used encoded bytes were used and *out_len decoded bytes written; when
- * the body is complete, the bytes after *in_used belong to the next request.
- * Returns 1 when the last chunk and its trailers are complete, 0 when more
- * input (or more room in out) is needed, or 400 for a malformed chunk
- * (bad or overflowing size, missing CRLF, bad trailer). */
-int http_chunked_decode(struct http_chunked_decoder *d, const char *in,
-			size_t in_len, size_t *in_used, char *out,
-			size_t out_cap, size_t *out_len);
+/* limits with Apache's defaults where l is NULL, and LimitRequestFields 0
+ * (unlimited) or above HTTP_MAX_HEADERS as HTTP_MAX_HEADERS. Shared with
+ * the chunked decoder (chunked.c), which bounds trailers the same way. */
+struct http_limits http_limits_effective(const struct http_limits *l);
 
 #endif

@@ -18,7 +18,6 @@
  *
  * Used by the labs in labs/ and by the Bats tests.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -29,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "conn.h"
+#include "clock.h"
 #include "handlers.h"
 #include "http_parser.h"
 #include "response.h"
@@ -42,20 +41,27 @@
 #define LAB_LINE_MAX 160                 /* one answer line */
 #define LAB_CONTENT_TYPE_MAX 200
 
+/* One lab request: what the handlers below read and fill. */
+struct lab_request {
+	const struct http_request *req;
+	struct body_reader *body;
+	struct response *resp;
+};
+
 /* ---- Answers ---- */
 
 /* 200 with one formatted text/plain line. */
-static void reply_line(struct conn *c, const char *fmt, ...)
+static void reply_line(struct lab_request *lr, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void reply_line(struct conn *c, const char *fmt, ...)
+static void reply_line(struct lab_request *lr, const char *fmt, ...)
 {
 	char *text = malloc(LAB_LINE_MAX);
 	va_list ap;
 	int n;
 
 	if (text == NULL) {
-		response_error(&c->resp, 500, "out of memory");
+		response_error(lr->resp, 500, "out of memory");
 		return;
 	}
 	va_start(ap, fmt);
@@ -63,21 +69,21 @@ static void reply_line(struct conn *c, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		n = 0;
-	response_set_status(&c->resp, 200);
-	response_add_header(&c->resp, "Content-Type",
+	response_set_status(lr->resp, 200);
+	response_add_header(lr->resp, "Content-Type",
 			    "text/plain; charset=utf-8");
-	response_set_body_owned(&c->resp, text,
+	response_set_body_owned(lr->resp, text,
 				(size_t)n < LAB_LINE_MAX ? (size_t)n
 							 : LAB_LINE_MAX - 1);
 }
 
 /* The value of ?name= in [min, max], def if absent; false (with a 400
  * prepared that names the parameter and its range) if invalid. */
-static bool query_param(struct conn *c, const char *name, long min,
+static bool query_param(struct lab_request *lr, const char *name, long min,
 			long max, long def, long *value)
 {
 	char detail[128];
-	int rc = query_long(c->req.query.ptr, c->req.query.len, name, min, max,
+	int rc = query_long(lr->req->query.ptr, lr->req->query.len, name, min, max,
 			    value);
 
 	if (rc == 1)
@@ -86,43 +92,39 @@ static bool query_param(struct conn *c, const char *name, long min,
 		return true;
 	snprintf(detail, sizeof(detail),
 		 "%s must be a whole number from %ld to %ld", name, min, max);
-	response_error(&c->resp, 400, detail);
+	response_error(lr->resp, 400, detail);
 	return false;
 }
 
-static bool method_is(const struct conn *c, enum http_method a,
+static bool method_is(const struct lab_request *lr, enum http_method a,
 		      enum http_method b)
 {
-	return c->req.method_id == a || c->req.method_id == b;
+	return lr->req->method_id == a || lr->req->method_id == b;
 }
 
 /* GET and HEAD only; false with a 405 prepared otherwise. */
-static bool allow_get(struct conn *c)
+static bool allow_get(struct lab_request *lr)
 {
-	if (method_is(c, HTTP_METHOD_GET, HTTP_METHOD_HEAD)) {
-		c->resp.head_only = c->req.method_id == HTTP_METHOD_HEAD;
+	if (method_is(lr, HTTP_METHOD_GET, HTTP_METHOD_HEAD)) {
+		lr->resp->head_only = lr->req->method_id == HTTP_METHOD_HEAD;
 		return true;
 	}
-	response_error(&c->resp, 405, "use GET or HEAD");
-	response_add_header(&c->resp, "Allow", "GET, HEAD");
+	response_error(lr->resp, 405, "use GET or HEAD");
+	response_add_header(lr->resp, "Allow", "GET, HEAD");
 	return false;
 }
 
 /* ---- /lab/sleep: a worker blocked, the CPU idle ---- */
 
-static void lab_sleep(struct conn *c)
+static void lab_sleep(struct lab_request *lr)
 {
-	struct timespec left;
 	long ms;
 
-	if (!allow_get(c) || !query_param(c, "ms", 0, LAB_MS_MAX, 100, &ms))
+	if (!allow_get(lr) || !query_param(lr, "ms", 0, LAB_MS_MAX, 100, &ms))
 		return;
-	left.tv_sec = ms / 1000;
-	left.tv_nsec = (ms % 1000) * 1000000L;
 	/* A signal (the master's USR1, say) must not cut the sleep short. */
-	while (nanosleep(&left, &left) != 0 && errno == EINTR)
-		;
-	reply_line(c, "slept %ld ms\n", ms);
+	clock_sleep_ms(ms, false);
+	reply_line(lr, "slept %ld ms\n", ms);
 }
 
 /* ---- /lab/spin: CPU work, measured in this thread's CPU time ---- */
@@ -139,20 +141,20 @@ static int64_t thread_cpu_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void lab_spin(struct conn *c)
+static void lab_spin(struct lab_request *lr)
 {
-	uint64_t x = (uint64_t)(uintptr_t)c;
+	uint64_t x = (uint64_t)(uintptr_t)lr;
 	int64_t start, now;
 	long ms;
 	int i;
 
-	if (!allow_get(c) || !query_param(c, "ms", 0, LAB_MS_MAX, 50, &ms))
+	if (!allow_get(lr) || !query_param(lr, "ms", 0, LAB_MS_MAX, 50, &ms))
 		return;
 	/* CPU time, not wall time: on a busy machine a thread that is not
 	 * scheduled is not spinning, and the lab is about CPU demand. */
 	start = thread_cpu_ns();
 	if (start < 0) {
-		response_error(&c->resp, 500, "no thread CPU clock");
+		response_error(lr->resp, 500, "no thread CPU clock");
 		return;
 	}
 	do {
@@ -161,7 +163,7 @@ static void lab_spin(struct conn *c)
 		now = thread_cpu_ns();
 	} while (now >= 0 && now - start < (int64_t)ms * 1000000);
 	spin_sink = x;
-	reply_line(c, "spun %ld ms\n", ms);
+	reply_line(lr, "spun %ld ms\n", ms);
 }
 
 /* ---- /lab/unsafe: the mod_php lesson ----
@@ -201,10 +203,7 @@ static void legacy_begin_request(const char *id)
 
 static void legacy_work(long ms)
 {
-	struct timespec left = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&left, &left) != 0 && errno == EINTR)
-		;
+	clock_sleep_ms(ms, false);
 }
 
 LAB_DELIBERATE_RACE
@@ -220,19 +219,19 @@ static void legacy_current_id(char out[LAB_ID_MAX + 1])
 	out[i] = '\0';
 }
 
-static void lab_unsafe(struct conn *c)
+static void lab_unsafe(struct lab_request *lr)
 {
 	static unsigned long counter; /* atomic: ids must differ */
 	char expected[LAB_ID_MAX + 1], seen[LAB_ID_MAX + 1];
 	long ms;
 	int rc;
 
-	if (!allow_get(c) || !query_param(c, "ms", 0, LAB_MS_MAX, 2, &ms))
+	if (!allow_get(lr) || !query_param(lr, "ms", 0, LAB_MS_MAX, 2, &ms))
 		return;
-	rc = query_token(c->req.query.ptr, c->req.query.len, "id", expected,
+	rc = query_token(lr->req->query.ptr, lr->req->query.len, "id", expected,
 			 sizeof(expected));
 	if (rc < 0) {
-		response_error(&c->resp, 400, "id must be 1 to 32 characters "
+		response_error(lr->resp, 400, "id must be 1 to 32 characters "
 			       "of A-Z, a-z, 0-9, _ and -");
 		return;
 	}
@@ -242,7 +241,7 @@ static void lab_unsafe(struct conn *c)
 	legacy_begin_request(expected);
 	legacy_work(ms);
 	legacy_current_id(seen);
-	reply_line(c, "id=%s expected=%s %s\n", seen, expected,
+	reply_line(lr, "id=%s expected=%s %s\n", seen, expected,
 		   strcmp(seen, expected) == 0 ? "ok" : "CORRUPTED");
 }
 
@@ -258,20 +257,20 @@ struct leak_block {
 static struct leak_block *leak_list;
 static unsigned long leak_total_kb;
 
-static void lab_leak(struct conn *c)
+static void lab_leak(struct lab_request *lr)
 {
 	struct leak_block *block, *old;
 	unsigned long total;
 	size_t bytes;
 	long kb;
 
-	if (!allow_get(c) ||
-	    !query_param(c, "kb", 1, LAB_LEAK_KB_MAX, 64, &kb))
+	if (!allow_get(lr) ||
+	    !query_param(lr, "kb", 1, LAB_LEAK_KB_MAX, 64, &kb))
 		return;
 	bytes = (size_t)kb * 1024;
 	block = malloc(bytes);
 	if (block == NULL) {
-		response_error(&c->resp, 500, "out of memory");
+		response_error(lr->resp, 500, "out of memory");
 		return;
 	}
 	/* Touch every page, or the kernel would not really hand them over
@@ -285,17 +284,17 @@ static void lab_leak(struct conn *c)
 					      __ATOMIC_RELAXED));
 	total = __atomic_add_fetch(&leak_total_kb, (unsigned long)kb,
 				   __ATOMIC_RELAXED);
-	reply_line(c, "leaked %ld KiB, total %lu KiB in pid %ld\n", kb, total,
+	reply_line(lr, "leaked %ld KiB, total %lu KiB in pid %ld\n", kb, total,
 		   (long)getpid());
 }
 
 /* ---- /lab/crash: what one bad request takes down with it ---- */
 
-static void lab_crash(struct conn *c)
+static void lab_crash(struct lab_request *lr)
 {
 	sigset_t segv;
 
-	(void)c;
+	(void)lr;
 	/* Whatever handler a sanitizer installed, die the default way, and
 	 * make sure the signal is not blocked in this thread. A signal's
 	 * default action kills the whole process, every thread in it. */
@@ -309,44 +308,44 @@ static void lab_crash(struct conn *c)
 
 /* ---- /lab/echo: the request body, back ---- */
 
-static void echo_content_type(struct conn *c)
+static void echo_content_type(struct lab_request *lr)
 {
 	const struct http_span *type =
-		http_request_header(&c->req, "Content-Type");
+		http_request_header(lr->req, "Content-Type");
 
 	if (type != NULL && type->len > 0 &&
 	    type->len <= LAB_CONTENT_TYPE_MAX &&
-	    response_add_header(&c->resp, "Content-Type", "%.*s",
+	    response_add_header(lr->resp, "Content-Type", "%.*s",
 				(int)type->len, type->ptr) == 0)
 		return;
-	response_add_header(&c->resp, "Content-Type",
+	response_add_header(lr->resp, "Content-Type",
 			    "application/octet-stream");
 }
 
-static void lab_echo(struct conn *c)
+static void lab_echo(struct lab_request *lr)
 {
 	char *body = NULL;
 	size_t len = 0;
 	int status;
 
-	if (!method_is(c, HTTP_METHOD_POST, HTTP_METHOD_PUT)) {
-		response_error(&c->resp, 405, "use POST or PUT");
-		response_add_header(&c->resp, "Allow", "POST, PUT");
+	if (!method_is(lr, HTTP_METHOD_POST, HTTP_METHOD_PUT)) {
+		response_error(lr->resp, 405, "use POST or PUT");
+		response_add_header(lr->resp, "Allow", "POST, PUT");
 		return;
 	}
-	status = conn_read_body(c, &body, &len, LAB_ECHO_MAX);
+	status = lr->body->read_all(lr->body->ctx, &body, &len, LAB_ECHO_MAX);
 	if (status != 0) {
 		free(body);
-		response_error(&c->resp, status, "could not read the body");
+		response_error(lr->resp, status, "could not read the body");
 		return;
 	}
-	response_set_status(&c->resp, 200);
-	echo_content_type(c);
+	response_set_status(lr->resp, 200);
+	echo_content_type(lr);
 	if (body == NULL || len == 0) {
 		free(body);
-		response_set_body_static(&c->resp, "", 0);
+		response_set_body_static(lr->resp, "", 0);
 	} else {
-		response_set_body_owned(&c->resp, body, len);
+		response_set_body_owned(lr->resp, body, len);
 	}
 }
 
@@ -354,7 +353,7 @@ static void lab_echo(struct conn *c)
 
 static const struct lab_route {
 	const char *name;
-	void (*run)(struct conn *c);
+	void (*run)(struct lab_request *lr);
 } lab_routes[] = {
 	{ "sleep", lab_sleep },
 	{ "spin", lab_spin },
@@ -364,9 +363,11 @@ static const struct lab_route {
 	{ "echo", lab_echo },
 };
 
-bool lab_handle(struct conn *c)
+bool lab_handle(const struct http_request *req, struct body_reader *body,
+		struct response *resp)
 {
-	struct http_span path = c->req.path;
+	struct lab_request lr = { req, body, resp };
+	struct http_span path = req->path;
 	size_t prefix = strlen(LAB_PREFIX);
 	size_t i;
 
@@ -377,11 +378,11 @@ bool lab_handle(struct conn *c)
 
 		if (path.len - prefix == strlen(name) &&
 		    memcmp(path.ptr + prefix, name, strlen(name)) == 0) {
-			lab_routes[i].run(c);
+			lab_routes[i].run(&lr);
 			return true;
 		}
 	}
-	response_error(&c->resp, 404, "no such lab handler; there are "
+	response_error(resp, 404, "no such lab handler; there are "
 		       "/lab/sleep?ms=N, /lab/spin?ms=N, "
 		       "/lab/unsafe?id=X&ms=N, /lab/leak?kb=N, /lab/crash "
 		       "and /lab/echo (POST, PUT)");

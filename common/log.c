@@ -12,7 +12,8 @@
  * to count requests.
  */
 #include "log.h"
-#include "conn.h"
+#include "http_parser.h"
+#include "response.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -221,9 +222,9 @@ static size_t escape_into(char *out, size_t cap, const char *s, size_t len)
 }
 
 /* "GET / HTTP/1.1", or "-" when no request line was parsed. */
-static void request_line_of(const struct conn *c, char *out, size_t cap)
+static void request_line_of(const struct http_request *r, char *out,
+			    size_t cap)
 {
-	const struct http_request *r = &c->req;
 	size_t n;
 
 	if (!r->method.ptr || !r->method.len || !r->target.ptr ||
@@ -240,12 +241,12 @@ static void request_line_of(const struct conn *c, char *out, size_t cap)
 			 r->version_minor);
 }
 
-void log_access(const struct conn *c)
+void log_access(const struct http_request *req, const struct response *resp,
+		const char *peer)
 {
 	char request[ACCESS_REQUEST_MAX];
 	char line[ACCESS_REQUEST_MAX + 256];
 	char date[40], bytes[24];
-	const struct response *resp = &c->resp;
 	int fd = atomic_load(&access_fd);
 	time_t now;
 	struct tm tm;
@@ -256,7 +257,7 @@ void log_access(const struct conn *c)
 	now = time(NULL);
 	localtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%d/%b/%Y:%H:%M:%S %z", &tm);
-	request_line_of(c, request, sizeof(request));
+	request_line_of(req, request, sizeof(request));
 	/* CLF's %b counts body bytes only, and writes "-" for none. */
 	if (resp->bytes_sent > resp->head_len)
 		snprintf(bytes, sizeof(bytes), "%llu",
@@ -264,7 +265,7 @@ void log_access(const struct conn *c)
 	else
 		snprintf(bytes, sizeof(bytes), "-");
 	n = snprintf(line, sizeof(line), "%s - - [%s] \"%s\" %d %s\n",
-		     c->peer[0] ? c->peer : "-", date, request, resp->status,
+		     peer[0] ? peer : "-", date, request, resp->status,
 		     bytes);
 	if (n > 0 && n < (int)sizeof(line))
 		write_line(fd, line, (size_t)n);

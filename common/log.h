@@ -12,7 +12,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-struct conn;
+struct http_request;
+struct response;
 
 enum log_level { LOG_ERR, LOG_WARN, LOG_NOTICE, LOG_INFO };
 
@@ -33,8 +34,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 void log_ratelimited(const char *key, int period_s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* One CLF line for the request just answered on c:
+/* One CLF line for a request just answered, from peer ("" if unknown):
  * 127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 2326 */
-void log_access(const struct conn *c);
+void log_access(const struct http_request *req, const struct response *resp,
+		const char *peer);
 
 #endif

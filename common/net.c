@@ -2,16 +2,17 @@
  * net.c - listening sockets, waiting on a socket, naming a peer.
  *
  * What it teaches: a listening socket is four calls (socket, setsockopt,
- * bind, listen), and the backlog given to listen() is where connections
- * wait while every worker is busy: the queue Lab 2 fills on purpose. The
- * sockets are non-blocking and close-on-exec: prefork children may race to
+ * bind, listen), and the backlog given to listen() (ListenBacklog) is
+ * where connections wait while every worker is busy, connected but not
+ * yet accepted. The sockets are non-blocking and close-on-exec: prefork children may race to
  * accept() the same connection, and the losers must get EAGAIN instead of
  * sleeping inside accept().
  *
  * Used by common/server.c (binding), and by the MPMs and common/conn.c
  * (net_wait with the wake pipe, so a signal interrupts any wait).
  */
-#include "server.h"
+#include "net.h"
+#include "config.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -98,15 +99,6 @@ int net_listen(const struct listen_addr *addr, int backlog, char *err,
 	return fd;
 }
 
-int net_set_nonblocking(int fd)
-{
-	int flags = fcntl(fd, F_GETFL);
-
-	if (flags < 0)
-		return -1;
-	return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-
 int net_wait(int fd, short events, int timeout_ms, int wake_fd)
 {
 	struct pollfd p[2] = {
@@ -173,16 +165,16 @@ int net_accept(int listen_fd)
 	}
 }
 
-int net_listeners_epoll(const struct server *srv, int wake_fd)
+int net_listeners_epoll(const int *listen_fds, int listen_count, int wake_fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = -1 };
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
 
 	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, wake_fd, &ev) < 0)
 		goto fail;
-	for (int i = 0; i < srv->listen_count; i++) {
+	for (int i = 0; i < listen_count; i++) {
 		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-		ev.data.fd = srv->listen_fds[i];
+		ev.data.fd = listen_fds[i];
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 			goto fail;
 	}

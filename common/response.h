@@ -88,12 +88,4 @@ enum send_result response_send(int fd, struct response *r);
 /* "Not Found" for 404; "Unknown" for a code we don't know. */
 const char *http_status_text(int status);
 
-/* The current time as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"),
- * formatted at most once a second per thread. */
-const char *http_date_now(void);
-/* Format t as an IMF-fixdate into out[30]. */
-void http_date_format(long long t, char out[30]);
-/* Parse an IMF-fixdate (and RFC 850 / asctime forms); -1 if invalid. */
-long long http_date_parse(const char *s, size_t len);
-
 #endif

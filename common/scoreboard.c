@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "clock.h"
 #include "scoreboard.h"
 
 /* Upper bounds that keep the mapping's size arithmetic far from overflow;
@@ -37,24 +38,6 @@ struct scoreboard *the_scoreboard;
 #define LOAD(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
 #define STORE(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
 #define ADD(field, v) __atomic_fetch_add(&(field), (v), __ATOMIC_RELAXED)
-
-int64_t now_realtime_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
-		return 0;
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t now_monotonic_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		return 0;
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static size_t round_up(size_t n)
 {

@@ -106,12 +106,6 @@ struct sb_totals {
 };
 void scoreboard_totals(const struct scoreboard *sb, struct sb_totals *t);
 
-/* Milliseconds of CLOCK_REALTIME and of CLOCK_MONOTONIC. */
-int64_t now_realtime_ms(void);
-int64_t now_monotonic_ms(void);
-
-/* ---- Added by scoreboard.c's author (compatible additions) ---- */
-
 /* Process slot `slot`, or NULL if out of range. */
 struct sb_process *scoreboard_process(struct scoreboard *sb, int slot);
 

@@ -15,6 +15,7 @@
  */
 #include "server.h"
 #include "log.h"
+#include "net.h"
 #include "scoreboard.h"
 #include "version.h"
 
@@ -343,8 +344,8 @@ static void log_started(const struct server *srv)
 	log_notice("listening on %s, serving %s", addrs, srv->docroot_real);
 }
 
-/* Everything between a good configuration and mpm->run(); each failure
- * is one line on stderr and exit status 1. */
+/* Switch for good: the group and supplementary groups while still root,
+ * then the user; afterwards setuid(0) must fail. */
 int server_drop_privileges(const struct server *srv)
 {
 	const struct config *cfg = &srv->cfg;
@@ -378,6 +379,8 @@ static void warn_about_identity(const struct config *cfg)
 			 "started as root", cfg->user);
 }
 
+/* Everything between a good configuration and mpm->run(); each failure
+ * is one line on stderr and exit status 1. */
 static int start_and_run(struct server *srv)
 {
 	char err[CONFIG_ERROR_MAX + PATH_MAX];

@@ -1,22 +1,16 @@
 /*
  * static_files.c - serve the files under DocumentRoot, and nothing else.
  *
- * What it teaches: a static file server is mostly about saying no safely.
- * A request path is untrusted bytes; before it names a file it is
- * percent-decoded once, its dot-segments are removed on the text (so no
- * ".." can climb above the root), and the file it names is resolved with
- * realpath(3) and checked to be inside the root, because a symlink can
- * point anywhere. Then HTTP's caching and partial-content rules decide what
- * to send: 304 when the client's copy is current (ETag / If-None-Match,
- * Last-Modified / If-Modified-Since), 206 for one byte range, 416 for a
- * range the file does not have. The bytes themselves leave with sendfile(2)
- * (response.c), the same way in all three MPMs, so a benchmark compares the
- * MPMs and not their file code (the lesson of the Flash paper).
+ * What it teaches: once docroot.c has turned the request path into a file
+ * inside the root (or said why not), HTTP's caching and partial-content
+ * rules decide what to send: 304 when the client's copy is current (ETag /
+ * If-None-Match, Last-Modified / If-Modified-Since), 206 for one byte
+ * range, 416 for a range the file does not have. The bytes themselves
+ * leave with sendfile(2) (response.c), the same way in all three MPMs, so
+ * a benchmark compares the MPMs and not their file code (the lesson of
+ * the Flash paper).
  *
  * Deliberate choices, for a student comparing with Apache:
- * - An encoded slash (%2F) is answered 404, as Apache does by default
- *   (AllowEncodedSlashes Off).
- * - A ".." that would climb above the root is 403, never clamped to "/".
  * - Only one byte range: a Range header with several ranges, or one we
  *   cannot parse, is ignored and the whole file is sent with 200 (RFC 9110
  *   allows a server to ignore Range; multipart/byteranges is not worth its
@@ -31,8 +25,8 @@
  * - If-Match and If-Unmodified-Since are honoured too (412), so that the
  *   whole precedence of RFC 9110 13.2.2 is here to read.
  *
- * Called by handle_request (handler.c) in every MPM; static_map_path is
- * also the fuzz target. Unit tests: tests/unit/test_static.c.
+ * Called by handle_request (handler.c) in every MPM. Unit tests:
+ * tests/unit/test_static.c; fuzzed by tests/fuzz/fuzz_static.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,237 +39,15 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "conn.h"
+#include "docroot.h"
 #include "handlers.h"
+#include "http_chars.h"
+#include "http_date.h"
 #include "http_parser.h"
 #include "response.h"
 #include "server.h"
 
 #define DEFAULT_INDEX "index.html"
-
-/* ---- From URL path to file name ---- */
-
-static int hex_value(unsigned char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* Decode %XX escapes exactly once ("%252e" becomes "%2e", not "."), into
- * out[cap]. Returns 0 or the status to answer. */
-static int percent_decode(const char *path, size_t len, char *out,
-			  size_t cap)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)path[i];
-
-		if (ch == '%') {
-			int hi, lo;
-
-			if (len - i < 3)
-				return 400;
-			hi = hex_value((unsigned char)path[i + 1]);
-			lo = hex_value((unsigned char)path[i + 2]);
-			if (hi < 0 || lo < 0)
-				return 400;
-			ch = (unsigned char)(hi * 16 + lo);
-			i += 2;
-			/* AllowEncodedSlashes Off: "%2F" would let a client
-			 * hide a separator from filters that look at the
-			 * raw path. */
-			if (ch == '/')
-				return 404;
-		}
-		/* C strings end at NUL: "/secret.txt%00.html" must not
-		 * turn into "/secret.txt". */
-		if (ch == '\0')
-			return 400;
-		if (o + 1 >= cap)
-			return 404; /* no file has a name that long */
-		out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
-/* RFC 3986 5.2.4 on a decoded path: drop "." and empty segments, let ".."
- * remove the segment before it. A ".." with nothing to remove would leave
- * the root: that is an attack, answered 403. The result starts with '/'
- * and keeps a trailing '/' if the path named a directory ("/a/", "/a/.").
- * out is at least as large as in, and the result is never longer. */
-static int remove_dot_segments(const char *in, char *out)
-{
-	size_t o = 0;
-	bool ends_as_dir = true;
-	const char *p = in;
-
-	while (*p != '\0') {
-		const char *seg;
-		size_t n;
-
-		while (*p == '/')
-			p++;
-		seg = p;
-		while (*p != '\0' && *p != '/')
-			p++;
-		n = (size_t)(p - seg);
-		if (n == 0 || (n == 1 && seg[0] == '.')) {
-			ends_as_dir = true;
-		} else if (n == 2 && seg[0] == '.' && seg[1] == '.') {
-			if (o == 0)
-				return 403;
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			o--; /* the '/' before the removed segment */
-			ends_as_dir = true;
-		} else {
-			out[o++] = '/';
-			memcpy(out + o, seg, n);
-			o += n;
-			ends_as_dir = *p == '/';
-		}
-	}
-	if (o == 0 || ends_as_dir)
-		out[o++] = '/';
-	out[o] = '\0';
-	return 0;
-}
-
-/* Is path (absolute, no symlinks) root itself or below it? The '/' check
- * matters: "/srv/www2/x" starts with "/srv/www" but is not inside it. */
-static bool path_inside(const char *root, const char *path)
-{
-	size_t n = strlen(root);
-
-	while (n > 0 && root[n - 1] == '/')
-		n--;
-	return strncmp(path, root, n) == 0 &&
-	       (path[n] == '\0' || path[n] == '/');
-}
-
-/* The fast path of resolve_inside(), for the usual name: one with no
- * symlink below the root. realpath(3) calls readlink(2) on every prefix of
- * the name from "/" down (six calls for /files/1k.txt under
- * /work/main/common/htdocs, each walking the name again from the start);
- * here only the components below the root are looked at, with one lstat(2)
- * each (two calls), because the root itself was resolved at start-up
- * (docroot_real). True when name is already its own resolved form. False
- * for anything else (a symlink, an empty segment, an error), and the
- * caller asks realpath(3), which then decides as before. What it bought:
- * labs/perf/README.md. */
-static bool no_symlink_below_root(const char *root, const char *name,
-				  struct stat *last)
-{
-	char prefix[PATH_MAX];
-	size_t rootlen = strlen(root), i;
-	struct stat st;
-
-	while (rootlen > 0 && root[rootlen - 1] == '/')
-		rootlen--;
-	if (strlen(name) >= sizeof(prefix) ||
-	    strncmp(name, root, rootlen) != 0 || name[rootlen] != '/')
-		return false;
-	strcpy(prefix, name);
-	/* prefix[rootlen] is '/'; look at each component after it. */
-	for (i = rootlen + 1;; i++) {
-		char end = prefix[i];
-
-		if (end != '/' && end != '\0')
-			continue;
-		if (prefix[i - 1] == '/')
-			return false;   /* "//" or a trailing '/' */
-		prefix[i] = '\0';
-		if (lstat(prefix, &st) != 0 || S_ISLNK(st.st_mode))
-			return false;
-		if (end == '\0') {
-			*last = st;     /* not a link: what stat() would say */
-			return true;
-		}
-		if (!S_ISDIR(st.st_mode))
-			return false;   /* realpath answers ENOTDIR */
-		prefix[i] = '/';
-	}
-}
-
-/* Resolve every symlink in name with realpath(3) and check that the result
- * is still inside the root. Returns 0 with the resolved name in out, or
- * the status to answer. When the quick walk found no symlink, *st holds
- * the file's lstat() (which is its stat(), as it is no link) and *known is
- * set: the caller need not stat it again. */
-static int resolve_inside(const char *root, const char *name,
-			  bool allow_outside, char *out, size_t outlen,
-			  struct stat *st, bool *known)
-{
-	char resolved[PATH_MAX];
-
-	*known = false;
-	if (no_symlink_below_root(root, name, st)) {
-		if (strlen(name) >= outlen)
-			return 500;
-		strcpy(out, name);
-		*known = true;
-		return 0;
-	}
-	if (realpath(name, resolved) == NULL) {
-		if (errno == EACCES || errno == ELOOP)
-			return 403;
-		if (errno == ENOENT || errno == ENOTDIR ||
-		    errno == ENAMETOOLONG)
-			return 404;
-		return 500;
-	}
-	if (!allow_outside && !path_inside(root, resolved))
-		return 403; /* a symlink out: SymlinksOutsideRoot Off */
-	if (strlen(resolved) >= outlen)
-		return 500;
-	strcpy(out, resolved);
-	return 0;
-}
-
-/* static_map_path, plus what resolve_inside knows of the file's stat. */
-static int map_path(const char *docroot_real, const char *path, size_t len,
-		    bool allow_symlinks_outside, char *out, size_t outlen,
-		    struct stat *st, bool *known)
-{
-	char decoded[PATH_MAX];
-	char clean[PATH_MAX];
-	char full[PATH_MAX];
-	int status, n;
-
-	if (docroot_real == NULL || docroot_real[0] != '/' || out == NULL ||
-	    outlen == 0)
-		return 500;
-	if (path == NULL || len == 0 || path[0] != '/')
-		return 400; /* "*" or garbage: not a file name */
-	status = percent_decode(path, len, decoded, sizeof(decoded));
-	if (status != 0)
-		return status;
-	status = remove_dot_segments(decoded, clean);
-	if (status != 0)
-		return status;
-	n = snprintf(full, sizeof(full), "%s%s", docroot_real, clean);
-	if (n < 0 || (size_t)n >= sizeof(full))
-		return 404;
-	return resolve_inside(docroot_real, full, allow_symlinks_outside, out,
-			      outlen, st, known);
-}
-
-int static_map_path(const char *docroot_real, const char *path, size_t len,
-		    bool allow_symlinks_outside, char *out, size_t outlen)
-{
-	struct stat st;
-	bool known;
-
-	return map_path(docroot_real, path, len, allow_symlinks_outside, out,
-			outlen, &st, &known);
-}
 
 /* ---- MIME types ---- */
 
@@ -343,11 +115,6 @@ struct file {
 	char etag[48];          /* "size-mtime" in hex, quoted: strong */
 	char last_modified[30];
 };
-
-static bool is_ows(char ch)
-{
-	return ch == ' ' || ch == '\t';
-}
 
 /* Does any entity-tag of the list ("a", W/"b", ...) or "*" match etag?
  * Weak comparison ignores W/; strong comparison needs both tags strong.
@@ -507,10 +274,9 @@ static void close_file(struct file *f)
 }
 
 /* 200, 206, 304, 412 or 416 for an open regular file. */
-static void serve_file(struct conn *c, struct file *f)
+static void serve_file(const struct http_request *req, struct response *r,
+		       struct file *f)
 {
-	const struct http_request *req = &c->req;
-	struct response *r = &c->resp;
 	const struct http_span *range = http_request_header(req, "Range");
 	long long size = (long long)f->st.st_size, first = 0, last = size - 1;
 	enum range_result rr = RANGE_IGNORE;
@@ -558,10 +324,9 @@ static void serve_file(struct conn *c, struct file *f)
 
 /* A directory asked for without its trailing slash: send the client to the
  * name with one, so relative links in its index resolve correctly. */
-static void redirect_to_directory(struct conn *c)
+static void redirect_to_directory(const struct http_request *req,
+				  struct response *r)
 {
-	const struct http_request *req = &c->req;
-	struct response *r = &c->resp;
 	int err;
 
 	if (req->query.len > 0)
@@ -580,9 +345,9 @@ static void redirect_to_directory(struct conn *c)
 
 /* Replace a directory's name in f->path by its DirectoryIndex file, which
  * must be inside the root like any other. Returns 0 or a status. */
-static int find_index(struct conn *c, struct file *f)
+static int find_index(const struct server *srv, struct file *f)
 {
-	const struct config *cfg = &c->srv->cfg;
+	const struct config *cfg = &srv->cfg;
 	const char *index = cfg->directory_index[0] ? cfg->directory_index
 						    : DEFAULT_INDEX;
 	char name[PATH_MAX];
@@ -592,7 +357,7 @@ static int find_index(struct conn *c, struct file *f)
 	n = snprintf(name, sizeof(name), "%s/%s", f->path, index);
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return 404;
-	status = resolve_inside(c->srv->docroot_real, name,
+	status = docroot_resolve(srv->docroot_real, name,
 				cfg->allow_symlinks_outside_root, f->path,
 				sizeof(f->path), &f->st, &known);
 	if (status == 0 && !known && stat(f->path, &f->st) != 0)
@@ -611,11 +376,10 @@ static int open_error_status(int err)
 	return 403;
 }
 
-static bool method_allowed(struct conn *c)
+static bool method_allowed(const struct http_request *req,
+			   struct response *r)
 {
-	struct response *r = &c->resp;
-
-	switch (c->req.method_id) {
+	switch (req->method_id) {
 	case HTTP_METHOD_GET:
 	case HTTP_METHOD_HEAD:
 		return true;
@@ -629,20 +393,19 @@ static bool method_allowed(struct conn *c)
 	}
 }
 
-void static_handle(struct conn *c)
+void static_handle(const struct server *srv,
+		   const struct http_request *req, struct response *r)
 {
-	const struct http_request *req = &c->req;
-	struct response *r = &c->resp;
 	struct file f;
 	int status;
 	bool known;
 
 	f.fd = -1;
 	r->head_only = req->method_id == HTTP_METHOD_HEAD;
-	if (!method_allowed(c))
+	if (!method_allowed(req, r))
 		return;
-	status = map_path(c->srv->docroot_real, req->path.ptr, req->path.len,
-			  c->srv->cfg.allow_symlinks_outside_root, f.path,
+	status = docroot_map(srv->docroot_real, req->path.ptr, req->path.len,
+			  srv->cfg.allow_symlinks_outside_root, f.path,
 			  sizeof(f.path), &f.st, &known);
 	if (status != 0) {
 		response_error(r, status, status == 403 ?
@@ -657,10 +420,10 @@ void static_handle(struct conn *c)
 	if (S_ISDIR(f.st.st_mode)) {
 		/* path.len > 0: static_map_path accepted it. */
 		if (req->path.ptr[req->path.len - 1] != '/') {
-			redirect_to_directory(c);
+			redirect_to_directory(req, r);
 			return;
 		}
-		status = find_index(c, &f);
+		status = find_index(srv, &f);
 		if (status == 404)
 			response_error(r, 403, "Directory listing is off.");
 		else if (status != 0)
@@ -685,5 +448,5 @@ void static_handle(struct conn *c)
 		response_error(r, 403, "Only regular files are served.");
 		return;
 	}
-	serve_file(c, &f);
+	serve_file(req, r, &f);
 }

@@ -20,8 +20,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "conn.h"
+#include "clock.h"
 #include "handlers.h"
+#include "http_parser.h"
 #include "response.h"
 #include "scoreboard.h"
 #include "server.h"
@@ -132,11 +133,9 @@ static int clamp_limit(long configured, int fallback, int limit)
 	return (int)configured;
 }
 
-static void view_init(struct status_view *v, const struct conn *c,
+static void view_init(struct status_view *v, const struct server *srv,
 		      const struct scoreboard *sb)
 {
-	const struct server *srv = c->srv;
-
 	memset(v, 0, sizeof(*v));
 	v->sb = sb;
 	v->server_name = srv ? srv->cfg.server_name : "";
@@ -455,30 +454,29 @@ static void render_html(struct text *t, const struct status_view *v)
 
 /* ---- The handler ---- */
 
-void status_handle(struct conn *c)
+void status_handle(const struct server *srv,
+		   const struct http_request *req, struct response *resp)
 {
-	const char *q = c->req.query.ptr, *value;
-	size_t qlen = c->req.query.len, value_len;
+	const char *q = req->query.ptr, *value;
+	size_t qlen = req->query.len, value_len;
 	struct status_view v;
 	struct text t = { 0 };
 	bool machine;
 
-	/* Our own slot says 'W' while we render, as in Apache. */
-	sb_set_state(c->sb, SB_WRITE);
-	if (c->req.method_id != HTTP_METHOD_GET &&
-	    c->req.method_id != HTTP_METHOD_HEAD) {
-		response_error(&c->resp, 405, "use GET or HEAD");
-		response_add_header(&c->resp, "Allow", "GET, HEAD");
+	if (req->method_id != HTTP_METHOD_GET &&
+	    req->method_id != HTTP_METHOD_HEAD) {
+		response_error(resp, 405, "use GET or HEAD");
+		response_add_header(resp, "Allow", "GET, HEAD");
 		return;
 	}
 	if (the_scoreboard == NULL) {
-		response_error(&c->resp, 500, "no scoreboard");
+		response_error(resp, 500, "no scoreboard");
 		return;
 	}
-	view_init(&v, c, the_scoreboard);
+	view_init(&v, srv, the_scoreboard);
 	if (query_long(q, qlen, "refresh", 1, STATUS_REFRESH_MAX,
 		       &v.refresh_s) < 0) {
-		response_error(&c->resp, 400, "refresh must be a whole number "
+		response_error(resp, 400, "refresh must be a whole number "
 			       "from 1 to 3600");
 		return;
 	}
@@ -489,15 +487,15 @@ void status_handle(struct conn *c)
 		render_html(&t, &v);
 	if (t.failed || t.p == NULL) {
 		free(t.p);
-		response_error(&c->resp, 500, "status page too large");
+		response_error(resp, 500, "status page too large");
 		return;
 	}
-	response_set_status(&c->resp, 200);
-	response_add_header(&c->resp, "Content-Type", machine
+	response_set_status(resp, 200);
+	response_add_header(resp, "Content-Type", machine
 			    ? "text/plain; charset=utf-8"
 			    : "text/html; charset=utf-8");
 	if (v.refresh_s > 0)
-		response_add_header(&c->resp, "Refresh", "%ld", v.refresh_s);
-	c->resp.head_only = c->req.method_id == HTTP_METHOD_HEAD;
-	response_set_body_owned(&c->resp, t.p, t.len);
+		response_add_header(resp, "Refresh", "%ld", v.refresh_s);
+	resp->head_only = req->method_id == HTTP_METHOD_HEAD;
+	response_set_body_owned(resp, t.p, t.len);
 }

@@ -134,15 +134,13 @@ static int pool_create_threads(struct worker_pool *p)
 	return err;
 }
 
-struct worker_pool *worker_pool_start(struct server *srv, int slot,
-				      int threads, worker_job_fn job,
-				      void *ctx)
+struct worker_pool *worker_pool_start(int slot, int threads,
+				      worker_job_fn job, void *ctx)
 {
 	struct worker_pool *p;
 	struct conn **ring;
 	int err;
 
-	(void)srv; /* in the interface for pools that will need the config */
 	p = calloc(1, sizeof(*p) + (size_t)threads * sizeof(p->thread[0]));
 	ring = calloc((size_t)threads, sizeof(*ring));
 	if (threads < 1 || !p || !ring) {
@@ -183,16 +181,6 @@ void worker_pool_push(struct worker_pool *p, struct conn *c)
 	pthread_mutex_unlock(&p->lock);
 	if (someone_waits)
 		pthread_cond_signal(&p->work);
-}
-
-int worker_pool_idle(struct worker_pool *p)
-{
-	int n;
-
-	pthread_mutex_lock(&p->lock);
-	n = p->idle - p->queued;
-	pthread_mutex_unlock(&p->lock);
-	return n;
 }
 
 static struct timespec deadline_after_ms(int ms)

@@ -19,7 +19,6 @@
 #include <stdbool.h>
 
 struct conn;
-struct server;
 struct sb_worker;
 
 struct worker_pool;
@@ -33,16 +32,12 @@ typedef void (*worker_job_fn)(void *ctx, struct conn *c,
  * uses worker slot (slot, i) and marks it '_' while it waits. The threads
  * block every signal, so signals go to the calling (listener) thread.
  * Returns NULL (logged) on failure. */
-struct worker_pool *worker_pool_start(struct server *srv, int slot,
-				      int threads, worker_job_fn job,
-				      void *ctx);
+struct worker_pool *worker_pool_start(int slot, int threads,
+				      worker_job_fn job, void *ctx);
 
 /* Queue a connection for the next idle thread (FIFO). Waits for room if
  * ThreadsPerChild connections are already queued. */
 void worker_pool_push(struct worker_pool *p, struct conn *c);
-
-/* Number of threads waiting for work minus queued connections (can be <= 0). */
-int worker_pool_idle(struct worker_pool *p);
 
 /* Block until a thread is idle (idle threads > queued connections) or
  * timeout_ms (>= 0) passes. Returns true if a thread is idle. A condition

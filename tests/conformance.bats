@@ -561,6 +561,75 @@ make_symlink_root() {
 	assert_alive
 }
 
+# ---- a body the handler does not want is read away before the answer ----
+
+# A GET of a static file with a chunked body whose framing is broken: the
+# server must read (discard) the body before answering, so the client
+# learns of the broken framing (400) instead of getting a 200 and a close.
+bad_chunked_get() { # CHUNKS
+	ask "GET /files/1k.txt HTTP/1.1\\r\\nHost: t\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n$1"
+}
+
+@test "GET with a chunk size that is not hex is 400, not 200" {
+	start_server
+	out="$(bad_chunked_get 'zz\r\nhello\r\n0\r\n\r\n')"
+	assert_status "$out" 400
+	assert_equal "$(header_value "$out" Connection)" close Connection
+	assert_alive
+}
+
+@test "GET with an overflowing chunk size (2^64+1) is 400" {
+	start_server
+	for size in 10000000000000001 18446744073709551617 \
+		ffffffffffffffffff; do
+		out="$(bad_chunked_get "$size\\r\\nhello\\r\\n0\\r\\n\\r\\n")"
+		assert_status "$out" 400 || fail "chunk size $size"
+	done
+	assert_alive
+}
+
+@test "GET with a chunk size line ended by a bare LF is 400" {
+	start_server
+	assert_status "$(bad_chunked_get '5\nhello\r\n0\r\n\r\n')" 400
+	assert_status "$(bad_chunked_get '5\r\nhello\n0\r\n\r\n')" 400
+	assert_alive
+}
+
+@test "GET with a chunked body that stalls is 408 within Timeout" {
+	start_server -c 'Timeout 1'
+	# Half a chunk, then nothing: the discard waits Timeout, not forever.
+	out="$(raw_text -c -t 8000 'GET /files/1k.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel')"
+	assert_status "$out" 408
+	assert_equal "$(tail -n 1 <<<"$out")" CLOSED
+	assert_alive
+}
+
+@test "a GET's Content-Length body is discarded and the connection kept" {
+	start_server
+	# 70000 bytes of body: more than one read, and the next request on
+	# the same connection must be parsed after them, not inside them.
+	body="$(repeat 70000 x)"
+	out="$(raw_text -r -c -t 5000 "GET /files/1k.txt HTTP/1.1\\r\\nHost: t\\r\\nContent-Length: 70000\\r\\n\\r\\n${body}GET /small.txt HTTP/1.1\\r\\nHost: t\\r\\nConnection: close\\r\\n\\r\\n")"
+	assert_equal "$out" $'HTTP/1.1 200 OK\nHTTP/1.1 200 OK\nCLOSED'
+}
+
+@test "a GET's chunked body is discarded and the connection kept" {
+	start_server
+	out="$(raw_text -r -c -t 5000 'GET /files/1k.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nGET /small.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n')"
+	assert_equal "$out" $'HTTP/1.1 200 OK\nHTTP/1.1 200 OK\nCLOSED'
+}
+
+@test "a GET's chunked body over LimitRequestBody is 413" {
+	start_server -c 'LimitRequestBody 10'
+	out="$(bad_chunked_get '8\r\n01234567\r\n8\r\n01234567\r\n0\r\n\r\n')"
+	assert_status "$out" 413
+	assert_equal "$(header_value "$out" Connection)" close Connection
+	# Exactly the limit is fine.
+	out="$(bad_chunked_get '5\r\n01234\r\n5\r\n56789\r\n0\r\n\r\n')"
+	assert_status "$out" 200
+	assert_alive
+}
+
 # ---- errors close the connection, and the client gets to read them ----
 
 @test "an error response says Connection: close and closes" {

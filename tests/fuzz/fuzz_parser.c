@@ -1,6 +1,6 @@
 /*
  * fuzz_parser.c - libFuzzer target for the request parser and the chunked
- * body decoder (common/http_parser.c).
+ * body decoder (common/http_parser.c, common/chunked.c).
  *
  * What it teaches: a fuzzer finds crashes by itself, but it only finds the
  * wrong answers we teach it to recognise. Besides "no crash, no read out of
@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chunked.h"
 #include "http_parser.h"
 
 /* A failed property stops the run: abort() for libFuzzer, which saves the

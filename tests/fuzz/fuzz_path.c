@@ -1,6 +1,6 @@
 /*
- * fuzz_path.c - libFuzzer target for static_map_path (common/
- * static_files.c): no request path may name a file outside DocumentRoot.
+ * fuzz_path.c - libFuzzer target for static_map_path (common/docroot.c):
+ * no request path may name a file outside DocumentRoot.
  *
  * What it teaches: "never leave the docroot" is a property you can state in
  * one line of C and let a fuzzer attack with every encoding trick at once
@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "docroot.h"
 #include "handlers.h"
 
 /* See fuzz_parser.c: test_regressions.c replays findings with its own. */

@@ -30,8 +30,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conn.h"
 #include "handlers.h"
+#include "http_date.h"
 #include "http_parser.h"
 #include "response.h"
 #include "server.h"
@@ -169,26 +169,21 @@ static void check_file_body(const struct response *r)
 
 static void answer(const struct http_request *req)
 {
-	static struct conn c;
+	static struct response resp;
 	struct response_conn_info ci = { true, 5, 100, false };
 	int fd;
 
-	memset(&c, 0, sizeof(c));
-	c.fd = -1;
-	c.wake_fd = -1;
-	c.srv = &srv;
-	c.req = *req;
-	response_init(&c.resp);
-	static_handle(&c);
-	if (!allowed_status(c.resp.status))
-		static_failed("status %d", c.resp.status);
-	fd = c.resp.file_fd;
+	response_init(&resp);
+	static_handle(&srv, req, &resp);
+	if (!allowed_status(resp.status))
+		static_failed("status %d", resp.status);
+	fd = resp.file_fd;
 	if (fd >= 0)
-		check_file_body(&c.resp);
-	response_finish(&c.resp, &ci);
-	if (c.resp.head_len == 0 || c.resp.head_len > RESPONSE_HEAD_MAX)
-		static_failed("head of %zu bytes", c.resp.head_len);
-	response_reset(&c.resp);
+		check_file_body(&resp);
+	response_finish(&resp, &ci);
+	if (resp.head_len == 0 || resp.head_len > RESPONSE_HEAD_MAX)
+		static_failed("head of %zu bytes", resp.head_len);
+	response_reset(&resp);
 	if (fd >= 0 && fcntl(fd, F_GETFD) != -1)
 		static_failed("descriptor %d still open after the response",
 			      fd);

@@ -1,6 +1,6 @@
 /*
- * test_parser.c - unit tests of the HTTP request parser and the chunked
- * body decoder (common/http_parser.c).
+ * test_parser.c - unit tests of the HTTP request head parser
+ * (common/http_parser.c); the chunked decoder's are in test_chunked.c.
  *
  * What it teaches: a parser that is fed bytes as the network delivers them
  * must give the same answer however the bytes were cut. So every case of
@@ -11,8 +11,7 @@
  *   - every 2-way split: a prefix, then the whole buffer;
  * and each way must give the row's expected result. Each call gets a copy
  * of exactly the bytes it may read, so AddressSanitizer catches a parser
- * that reads one byte too far. Chunked cases are also decoded in place
- * (out == in) and with one byte of output room at a time.
+ * that reads one byte too far.
  *
  * Output: one line per failure, then "parser: N passed, M failed".
  * Run: make test, or build alone (see tests/unit/parser_cases.h).
@@ -23,6 +22,7 @@
 #include <string.h>
 
 #include "http_parser.h"
+#include "unit_bytes.h"
 
 /* ---- The rows ---- */
 
@@ -47,7 +47,7 @@ struct parse_case {
 	{ name, bytes, sizeof(bytes) - 1, HTTP_PARSE_ERROR, status, why, NULL }
 
 /* Rows run with tiny limits: LimitRequestLine 32, LimitRequestFieldSize
- * 24, LimitRequestFields 4. The chunked cases use them too. */
+ * 24, LimitRequestFields 4 (test_chunked.c uses the same). */
 static const struct http_limits small_limits = { 32, 24, 4 };
 #define DONE_SMALL(name, bytes, expect) \
 	{ name, bytes, sizeof(bytes) - 1, HTTP_PARSE_DONE, 0, expect, \
@@ -58,27 +58,6 @@ static const struct http_limits small_limits = { 32, 24, 4 };
 #define FAIL_SMALL(status, name, bytes, why) \
 	{ name, bytes, sizeof(bytes) - 1, HTTP_PARSE_ERROR, status, why, \
 	  &small_limits }
-
-struct chunk_case {
-	const char *name;
-	const char *bytes;
-	size_t len;
-	int result;         /* 1 complete, 0 needs more, 400 malformed */
-	const char *data;   /* decoded bytes (result 0 or 1) */
-	size_t data_len;
-	const char *rest;   /* bytes after the body, left unused (result 1) */
-	size_t rest_len;
-};
-
-#define DECODES(name, bytes, data) \
-	{ name, bytes, sizeof(bytes) - 1, 1, data, sizeof(data) - 1, "", 0 }
-#define DECODES_THEN(name, bytes, data, rest) \
-	{ name, bytes rest, sizeof(bytes rest) - 1, 1, data, \
-	  sizeof(data) - 1, rest, sizeof(rest) - 1 }
-#define DECODE_MORE(name, bytes, data) \
-	{ name, bytes, sizeof(bytes) - 1, 0, data, sizeof(data) - 1, "", 0 }
-#define DECODE_BAD(name, bytes) \
-	{ name, bytes, sizeof(bytes) - 1, 400, "", 0, "", 0 }
 
 #include "parser_cases.h"
 
@@ -235,27 +214,6 @@ static const char *compare(const struct parse_case *c,
 
 /* ---- Running one parse case in every way ---- */
 
-static char *alloc_or_die(size_t n)
-{
-	char *p = malloc(n > 0 ? n : 1);
-
-	if (p == NULL) {
-		perror("malloc");
-		exit(2);
-	}
-	return p;
-}
-
-/* A copy of exactly the first n bytes, so any read past them is caught. */
-static char *copy_of(const char *bytes, size_t n)
-{
-	char *copy = alloc_or_die(n);
-
-	if (n > 0)
-		memcpy(copy, bytes, n);
-	return copy;
-}
-
 static struct http_request req; /* 8 KiB: not on the stack */
 
 static bool report(const struct parse_case *c, const char *way,
@@ -330,99 +288,6 @@ static void run_parse_case(const struct parse_case *c)
 	ok = run_byte_by_byte(c) && ok;
 	for (size_t cut = 1; cut < c->len && ok; cut++)
 		ok = run_split(c, cut);
-	if (ok)
-		passed++;
-	else
-		failed++;
-}
-
-/* ---- Running one chunked case in every way ---- */
-
-struct decode_way {
-	const char *name;
-	size_t first;   /* bytes available at first (0: one at a time) */
-	bool in_place;  /* out == in */
-	size_t room;    /* bytes of output room per call, 0: plenty */
-};
-
-/* Decode as a connection would: call, keep what was not used, and wait
- * for more bytes only when a call made no progress. */
-static const char *decode(const struct chunk_case *c,
-			  const struct decode_way *w)
-{
-	static char why[128];
-	struct http_chunked_decoder d;
-	char *in = copy_of(c->bytes, c->len);
-	char *out = w->in_place ? in : alloc_or_die(c->len);
-	size_t avail = w->first ? w->first : 1, in_pos = 0, out_pos = 0;
-	int r;
-
-	if (avail > c->len)
-		avail = c->len;
-	http_chunked_init(&d, &small_limits);
-	for (;;) {
-		size_t used, made, room = c->len - out_pos;
-
-		if (w->room != 0 && room > w->room)
-			room = w->room;
-		r = http_chunked_decode(&d, in + in_pos, avail - in_pos, &used,
-					out + out_pos, room, &made);
-		in_pos += used;
-		out_pos += made;
-		if (r != 0 || (used == 0 && made == 0 && avail == c->len))
-			break;
-		if (used == 0 && made == 0)
-			avail = w->first ? c->len : avail + 1;
-	}
-	if (r != c->result)
-		snprintf(why, sizeof(why), "returned %d, expected %d", r,
-			 c->result);
-	else if (r != 400 && in_pos != c->len - c->rest_len)
-		snprintf(why, sizeof(why), "used %zu bytes, expected %zu",
-			 in_pos, c->len - c->rest_len);
-	else if (r != 400 && (out_pos != c->data_len ||
-			      memcmp(out, c->data, out_pos) != 0))
-		snprintf(why, sizeof(why), "decoded %zu bytes \"%.*s\"",
-			 out_pos, (int)out_pos, out);
-	else
-		why[0] = '\0';
-	if (!w->in_place)
-		free(out);
-	free(in);
-	return why[0] ? why : NULL;
-}
-
-static bool decode_way(const struct chunk_case *c, const struct decode_way *w)
-{
-	const char *why = decode(c, w);
-
-	if (why == NULL)
-		return true;
-	printf("FAIL chunked: %s [%s, first %zu]: %s\n", c->name, w->name,
-	       w->first, why);
-	return false;
-}
-
-static void run_chunk_case(const struct chunk_case *c)
-{
-	static const struct decode_way fixed[] = {
-		{ "whole", SIZE_MAX, false, 0 },
-		{ "whole, in place", SIZE_MAX, true, 0 },
-		{ "byte by byte", 0, false, 0 },
-		{ "byte by byte, in place", 0, true, 0 },
-		{ "one byte of output room", SIZE_MAX, false, 1 },
-	};
-	bool ok = true;
-
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed); i++)
-		ok = decode_way(c, &fixed[i]) && ok;
-	for (size_t cut = 1; cut < c->len && ok; cut++) {
-		struct decode_way split = { "split", cut, false, 0 };
-		struct decode_way split_in_place = { "split, in place", cut,
-						     true, 0 };
-
-		ok = decode_way(c, &split) && decode_way(c, &split_in_place);
-	}
 	if (ok)
 		passed++;
 	else
@@ -633,8 +498,6 @@ int main(void)
 		run_parse_case(&parse_cases[i]);
 	for (size_t i = 0; i < generated_count; i++)
 		run_parse_case(&generated[i]);
-	for (size_t i = 0; i < sizeof(chunk_cases) / sizeof(*chunk_cases); i++)
-		run_chunk_case(&chunk_cases[i]);
 	run_api_checks();
 	free_generated();
 	printf("parser: %u passed, %u failed\n", passed, failed);

@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
-#include "conn.h"
 #include "handlers.h"
+#include "http_parser.h"
 #include "response.h"
 #include "scoreboard.h"
 #include "server.h"
@@ -324,19 +324,48 @@ static void test_query_token(void)
 	CHECK(!query_find("autox", 5, "auto", &v, &vlen), "prefix not found");
 }
 
-/* ---- status.c and lab.c through a connection that never touches a
- * socket: the handler only fills c->resp ---- */
+/* ---- status.c and lab.c without a connection: a handler is a function
+ * of the request, a body reader and the response it fills ---- */
 
 static struct server test_server;
 
-static void fake_request(struct conn *c, enum http_method method,
+struct fake {
+	struct http_request req;
+	struct response resp;
+	struct body_reader body;
+	const char *body_text;  /* what the fake body reader returns */
+	int body_status;        /* or this status, when not 0 */
+	int body_reads;
+};
+
+static int fake_read_all(void *ctx, char **body, size_t *len, size_t max)
+{
+	struct fake *f = ctx;
+	size_t n = strlen(f->body_text);
+
+	f->body_reads++;
+	*body = NULL;
+	*len = 0;
+	if (f->body_status != 0)
+		return f->body_status;
+	if (n > max)
+		return 413;
+	*body = malloc(n + 1);
+	if (*body == NULL)
+		return 500;
+	memcpy(*body, f->body_text, n + 1);
+	*len = n;
+	return 0;
+}
+
+static void fake_request(struct fake *c, enum http_method method,
 			 const char *path, const char *query)
 {
 	memset(c, 0, sizeof(*c));
-	c->fd = -1;
-	c->wake_fd = -1;
-	c->srv = &test_server;
 	response_init(&c->resp);
+	c->body.read_all = fake_read_all;
+	c->body.ctx = c;
+	c->body_text = "";
 	c->req.method_id = method;
 	c->req.path.ptr = path;
 	c->req.path.len = strlen(path);
@@ -346,7 +375,7 @@ static void fake_request(struct conn *c, enum http_method method,
 	c->req.version_minor = 1;
 }
 
-static bool body_has(const struct conn *c, const char *text)
+static bool body_has(const struct fake *c, const char *text)
 {
 	return c->resp.body != NULL &&
 	       memmem(c->resp.body, c->resp.body_len, text, strlen(text));
@@ -385,7 +414,7 @@ static void test_status(void)
 		"ConnsAsyncKeepAlive", "ConnsAsyncClosing", "Scoreboard",
 	};
 	struct scoreboard *sb = scoreboard_create(4, 3, "event");
-	struct conn c;
+	struct fake c;
 
 	if (sb == NULL)
 		return;
@@ -405,8 +434,9 @@ static void test_status(void)
 	sb_set_state(scoreboard_worker(sb, 1, 0), SB_WRITE);
 
 	fake_request(&c, HTTP_METHOD_GET, "/server-status", "auto");
-	c.sb = scoreboard_worker(sb, 0, 1);
-	status_handle(&c);
+	/* conn.c marks the serving slot W before it runs a handler. */
+	sb_set_state(scoreboard_worker(sb, 0, 1), SB_WRITE);
+	status_handle(&test_server, &c.req, &c.resp);
 	CHECK(c.resp.status == 200, "?auto is 200");
 	CHECK(strstr(c.resp.extra, "text/plain") != NULL, "?auto text/plain");
 	CHECK(keys_in_order(c.resp.body, c.resp.body_len, keys,
@@ -420,7 +450,7 @@ static void test_status(void)
 	response_reset(&c.resp);
 
 	fake_request(&c, HTTP_METHOD_GET, "/server-status", "refresh=5");
-	status_handle(&c);
+	status_handle(&test_server, &c.req, &c.resp);
 	CHECK(c.resp.status == 200 && strstr(c.resp.extra, "Refresh: 5"),
 	      "HTML with Refresh header");
 	CHECK(body_has(&c, "content=\"5\"") &&
@@ -430,12 +460,12 @@ static void test_status(void)
 	response_reset(&c.resp);
 
 	fake_request(&c, HTTP_METHOD_GET, "/server-status", "refresh=0");
-	status_handle(&c);
+	status_handle(&test_server, &c.req, &c.resp);
 	CHECK(c.resp.status == 400, "refresh=0 is 400");
 	response_reset(&c.resp);
 
 	fake_request(&c, HTTP_METHOD_POST, "/server-status", "");
-	status_handle(&c);
+	status_handle(&test_server, &c.req, &c.resp);
 	CHECK(c.resp.status == 405 && strstr(c.resp.extra, "Allow: GET, HEAD"),
 	      "POST is 405 with Allow");
 	response_reset(&c.resp);
@@ -447,7 +477,7 @@ static void test_status_big(int procs, int threads)
 {
 	struct scoreboard *sb = scoreboard_create(procs, threads, "worker");
 	char line[64], what[80];
-	struct conn c;
+	struct fake c;
 	int p, th;
 
 	if (sb == NULL)
@@ -468,7 +498,7 @@ static void test_status_big(int procs, int threads)
 		}
 	}
 	fake_request(&c, HTTP_METHOD_GET, "/server-status", "");
-	status_handle(&c);
+	status_handle(&test_server, &c.req, &c.resp);
 	snprintf(what, sizeof(what), "%dx%d HTML page complete", procs,
 		 threads);
 	CHECK(c.resp.status == 200 && c.resp.body_len > 20 &&
@@ -476,7 +506,7 @@ static void test_status_big(int procs, int threads)
 		     15) == 0, what);
 	response_reset(&c.resp);
 	fake_request(&c, HTTP_METHOD_HEAD, "/server-status", "auto");
-	status_handle(&c);
+	status_handle(&test_server, &c.req, &c.resp);
 	snprintf(what, sizeof(what), "%dx%d ?auto, HEAD", procs, threads);
 	CHECK(c.resp.status == 200 && c.resp.head_only &&
 	      body_has(&c, "BusyWorkers: ") && c.resp.body_len >
@@ -488,11 +518,11 @@ static void test_status_big(int procs, int threads)
 static int lab(enum http_method m, const char *path, const char *query,
 	       const char *want)
 {
-	struct conn c;
+	struct fake c;
 	int status;
 
 	fake_request(&c, m, path, query);
-	if (!lab_handle(&c)) {
+	if (!lab_handle(&c.req, &c.body, &c.resp)) {
 		response_reset(&c.resp);
 		return 0;
 	}
@@ -532,6 +562,41 @@ static void test_lab(void)
 	      "sleep wants GET or HEAD");
 }
 
+/* /lab/echo reads the body through the reader it is given, and answers
+ * the reader's status when reading fails. */
+static void test_lab_echo(void)
+{
+	static const int failures[] = { 400, 408, 413 };
+	struct fake c;
+	const struct http_header type = {
+		{ "Content-Type", 12 }, { "text/x-test", 11 },
+	};
+
+	fake_request(&c, HTTP_METHOD_POST, "/lab/echo", "");
+	c.req.headers[0] = type;
+	c.req.header_count = 1;
+	c.body_text = "hello body";
+	CHECK(lab_handle(&c.req, &c.body, &c.resp), "echo handled");
+	CHECK(c.resp.status == 200 && c.body_reads == 1 &&
+	      c.resp.body_len == 10 && body_has(&c, "hello body") &&
+	      strstr(c.resp.extra, "Content-Type: text/x-test") != NULL,
+	      "echo: the body and its type back");
+	response_reset(&c.resp);
+	for (size_t i = 0; i < sizeof(failures) / sizeof(failures[0]); i++) {
+		fake_request(&c, HTTP_METHOD_PUT, "/lab/echo", "");
+		c.body_status = failures[i];
+		lab_handle(&c.req, &c.body, &c.resp);
+		CHECK(c.resp.status == failures[i],
+		      "echo answers the body reader's status");
+		response_reset(&c.resp);
+	}
+	fake_request(&c, HTTP_METHOD_GET, "/lab/echo", "");
+	lab_handle(&c.req, &c.body, &c.resp);
+	CHECK(c.resp.status == 405 && c.body_reads == 0,
+	      "echo with GET: 405, body left to the connection");
+	response_reset(&c.resp);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -545,6 +610,7 @@ int main(void)
 	test_status_big(256, 1);
 	test_status_big(16, 64);
 	test_lab();
+	test_lab_echo();
 	printf("scoreboard: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

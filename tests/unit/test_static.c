@@ -26,8 +26,9 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
-#include "conn.h"
+#include "docroot.h"
 #include "handlers.h"
+#include "http_date.h"
 #include "http_parser.h"
 #include "response.h"
 #include "server.h"
@@ -653,13 +654,14 @@ static const struct handle_case handle_cases[] = {
 };
 
 static struct server srv;
-static struct conn conn;
+static struct http_request request;
+static struct response response;
 
 static struct response *serve(const struct handle_case *t)
 {
-	struct http_request *req = &conn.req;
+	struct http_request *req = &request;
 
-	response_reset(&conn.resp);
+	response_reset(&response);
 	memset(req, 0, sizeof(*req));
 	req->method_id = t->method;
 	req->path = (struct http_span){ t->path, strlen(t->path) };
@@ -674,8 +676,8 @@ static struct response *serve(const struct handle_case *t)
 		h->value = (struct http_span){ t->headers[i + 1],
 					       strlen(t->headers[i + 1]) };
 	}
-	static_handle(&conn);
-	return &conn.resp;
+	static_handle(&srv, req, &response);
+	return &response;
 }
 
 static bool body_as_expected(const struct response *r,
@@ -695,9 +697,7 @@ static void test_static_handle(void)
 	snprintf(srv.docroot_real, sizeof(srv.docroot_real), "%s", root);
 	snprintf(srv.cfg.directory_index, sizeof(srv.cfg.directory_index),
 		 "index.html");
-	conn.srv = &srv;
-	conn.fd = -1;
-	response_init(&conn.resp);
+	response_init(&response);
 	for (size_t i = 0; i < sizeof(handle_cases) / sizeof(handle_cases[0]);
 	     i++) {
 		const struct handle_case *t = &handle_cases[i];
@@ -715,7 +715,7 @@ static void test_static_handle(void)
 					  { NULL }, 0, 0, 0, NULL });
 	check(r->body != NULL && has(r->body, "Directory listing is off"),
 	      "/noindex/ says why");
-	response_reset(&conn.resp);
+	response_reset(&response);
 }
 
 int main(void)
