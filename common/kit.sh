@@ -14,7 +14,8 @@
 # common/server.h), never as a message to grep for.
 #
 # Safe under `set -e` (Bats) and `set -u`: every command that may fail is
-# tested.
+# tested. The KIT_* variables it sets are read by its callers.
+# shellcheck disable=SC2034
 
 KIT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 KIT_EXIT_ADDRESS_IN_USE=3 # the servers' exit status: Listen address in use
@@ -30,9 +31,9 @@ port_in_use() {
 # ports (32768-60999), so that no client socket of a busy machine (a
 # benchmark's thousands of connections) holds the port a server wants.
 pick_port() {
-	local p i
+	local p _
 
-	for i in 1 2 3 4 5 6 7 8 9 10; do
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		p=$((20000 + RANDOM % 12768))
 		port_in_use "$p" || { echo "$p"; return 0; }
 	done
@@ -151,7 +152,7 @@ kit_owns_port() {
 # KIT_WHY says what happened. KIT_STARTING holds the pid while it is being
 # waited for, for an EXIT trap to stop.
 kit_start() {
-	local out=/dev/null err="" cpus="" before="" ready="" opt attempt
+	local out=/dev/null err="" cpus="" before="" ready="" opt _
 	local a words pin=() st
 
 	local OPTIND=1 OPTARG
@@ -169,7 +170,7 @@ kit_start() {
 	[ -n "$cpus" ] && command -v taskset >/dev/null &&
 		pin=(taskset -c "$cpus")
 	KIT_STATUS="" KIT_WHY="" KIT_PID=""
-	for attempt in 1 2 3 4 5; do
+	for _ in 1 2 3 4 5; do
 		KIT_PORT="$(pick_port)" || { KIT_WHY="no free port"; return 1; }
 		[ -z "$before" ] || "$before" || {
 			KIT_WHY="$before failed"; return 1; }

@@ -269,7 +269,7 @@ made_up_csv() {
 # folder of /tmp that nobody can reach, as bench.sh's is (bats's own
 # temporary folders are private).
 @test "bench: the peers that are installed serve both files" {
-	local name pid code want path deadline
+	local name code want path prepare cmd
 	HERE=$ROOT/labs/bench
 	NOTES=() WORKERS=4 CHILDREN=1 THREADS_PER_CHILD=4 SERVER_CORES=1
 	PEER_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kit-bench-peers.XXXXXX")
@@ -282,40 +282,34 @@ made_up_csv() {
 	peers_find
 	[ "${#PEER_NAMES[@]}" -gt 0 ] || skip "no Apache httpd or nginx installed"
 	for name in "${PEER_NAMES[@]}"; do
-		SRV_PORT=$(pick_port)
 		SRV_DIR=$PEER_DIR/$name
-		mkdir -p "$SRV_DIR"
 		case $name in
-		httpd-*) HTTPD_MPM=${name#httpd-}; prepare_httpd
-			setsid "$HTTPD_BIN" -f "$SRV_DIR/httpd.conf" -DFOREGROUND \
-				</dev/null >"$SRV_DIR/stderr" 2>&1 & ;;
-		nginx) prepare_nginx
-			setsid "$NGINX_BIN" -p "$SRV_DIR/" -c "$SRV_DIR/nginx.conf" \
-				-e "$SRV_DIR/error.log" </dev/null >"$SRV_DIR/stderr" 2>&1 & ;;
+		httpd-*) HTTPD_MPM=${name#httpd-}; prepare=prepare_httpd
+			cmd=("$HTTPD_BIN" -f "$SRV_DIR/httpd.conf" -DFOREGROUND) ;;
+		nginx) prepare=prepare_nginx
+			cmd=("$NGINX_BIN" -p "$SRV_DIR/" -c "$SRV_DIR/nginx.conf"
+			     -e "$SRV_DIR/error.log") ;;
 		esac
-		pid=$!
-		echo "$pid" >"$PEER_DIR/pid" # for teardown, while it runs
-		deadline=$((SECONDS + 10))
-		until curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$SRV_PORT/files/1k.txt"; do
-			process_alive "$pid" && [ "$SECONDS" -lt "$deadline" ] ||
-				{ cat "$SRV_DIR"/stderr "$SRV_DIR"/error.log >&2; fail "$name did not start"; return 1; }
-			sleep 0.1
-		done
+		mkdir -p "$SRV_DIR"
+		before() { SRV_PORT=$KIT_PORT; "$prepare"; }
+		ready() { kit_wait_port "$KIT_PORT" "$KIT_PID" 10 /files/1k.txt; }
+		kit_start -o "$SRV_DIR/stderr" -b before -r ready -- "${cmd[@]}" ||
+			{ cat "$SRV_DIR"/stderr "$SRV_DIR"/error.log >&2; fail "$name did not start: $KIT_WHY"; return 1; }
+		echo "$KIT_PID" >"$PEER_DIR/pid" # for teardown, while it runs
 		for path in /files/1k.txt /files/1m.bin; do
 			code=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' --max-time 5 "http://127.0.0.1:$SRV_PORT$path")
 			case $path in *1k*) want="200 1024" ;; *) want="200 1048576" ;; esac
 			[ "$code" = "$want" ] ||
 				{ tail -n 5 "$SRV_DIR"/error.log >&2; fail "$name $path: [$code], not [$want]"; return 1; }
 		done
-		kill -TERM -- "-$pid"
-		wait "$pid" 2>/dev/null || true
+		kit_stop "$KIT_PID" || fail "$name: still running 5 s after TERM: $KIT_LEFT"
 		rm -f "$PEER_DIR/pid"
 	done
 }
 
 teardown() {
 	[ -n "${PEER_DIR:-}" ] || return 0
-	[ -s "$PEER_DIR/pid" ] && kill -KILL -- "-$(cat "$PEER_DIR/pid")" 2>/dev/null
+	[ ! -s "$PEER_DIR/pid" ] || kit_stop "$(cat "$PEER_DIR/pid")" || true
 	rm -rf "$PEER_DIR"
 }
 

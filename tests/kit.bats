@@ -31,6 +31,20 @@ teardown() {
 	[ "$status" -ne 0 ] || fail "winnt was given a binary: $output"
 }
 
+@test "kit: the exit status it retries on is the servers' own" {
+	local defined
+	local defined limit
+	defined=$(cat "$ROOT"/common/*.h | awk '$1 == "#define" &&
+		$2 == "SERVER_EXIT_ADDRESS_IN_USE" { print $3 }')
+	assert_equal "$KIT_EXIT_ADDRESS_IN_USE" "$defined" "exit status for an address in use"
+	# The limit server (make bench LIMIT=1) says it the same way.
+	limit="$(in_root "${KIT_BIN:-.}")/labs/bench/limit"
+	[ -x "$limit" ] || skip "no $limit (make limit)"
+	start_server
+	run timeout 10 "$limit" "$PORT" 1
+	assert_equal "$status" 3 "limit's status on a port in use"
+}
+
 # A port held by another server, handed out by pick_port twice: the
 # second server exits 3 twice, and the third port is a free one.
 @test "kit: a port in use (exit status 3) is retried on another port" {

@@ -79,7 +79,7 @@ hold_idle_connections() {
 	on_cpus "$CLIENT_CPUS" "$LOADGEN" -q --idle "$HOLD" \
 		-d $((SECONDS_EACH * 6 + 60)) "$url" >/dev/null 2>&1 &
 	pid=$!
-	for i in $(seq 120); do
+	for _ in $(seq 120); do
 		[ "$(hold_conns)" -ge "$HOLD" ] 2>/dev/null && break
 		sleep 0.5
 	done
