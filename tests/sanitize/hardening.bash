@@ -82,10 +82,10 @@ load_summary() {
 
 # ---- /proc ----
 
-# The master and its live children.
+# The server's processes: the master and its live children, its process
+# group (common/kit.sh).
 server_pids() {
-	echo "$SRV_PID"
-	children_pids
+	group_pids "$SRV_PID"
 }
 
 fd_count() { # PID
