@@ -194,7 +194,7 @@ show_run() {
 	done
 }
 
-@test "bench: BENCH_RUNS and BENCH_SECONDS are checked before anything runs" {
+@test "bench: BENCH_RUNS, BENCH_SECONDS, BENCH_HOLD, CORES are checked before anything runs" {
 	local v start
 	for v in 0 abc 1.5 -2 08; do
 		start=$SECONDS
@@ -209,6 +209,13 @@ show_run() {
 		timeout 20 "$ROOT/labs/bench/bench.sh"
 	[ "$status" -eq 2 ] || fail "BENCH_SECONDS=0: status $status"
 	assert_contains "$output" "BENCH_SECONDS=0 is not a whole number of seconds >= 1"
+	run env BENCH_HOLD=lots BENCH_OUT="$BATS_TEST_TMPDIR/h" \
+		timeout 20 "$ROOT/labs/bench/bench.sh"
+	[ "$status" -eq 2 ] || fail "BENCH_HOLD=lots: status $status"
+	assert_contains "$output" "BENCH_HOLD=lots is not a whole number of connections >= 1"
+	run env PLAN=1 CORES=0 timeout 20 "$ROOT/labs/bench/bench.sh"
+	[ "$status" -eq 2 ] || fail "PLAN=1 CORES=0: status $status"
+	assert_contains "$output" "CORES=0 is not a whole number of cores >= 1"
 }
 
 # A CSV made up for the purpose, 3 rounds, only the columns the report
