@@ -33,14 +33,15 @@ all: $(SERVERS) $(UNIT_BIN) $(TOOLS_BIN)
 help:
 	@echo "make            build the servers, the load generator, the unit tests and test tools"
 	@echo "make bench      the main job: run the three servers through one sweep, print a table,"
-	@echo "                write CSV and SVG under results/ (BENCH_SECONDS=N, BENCH_RUNS=R, QUICK=1, PEERS=1, BENCH_OUT=DIR)"
+	@echo "                write CSV and SVG under results/ (BENCH_SECONDS=N, BENCH_RUNS=R, QUICK=1, PEERS=1,"
+	@echo "                LIMIT=1, BENCH_WRK=1, BENCH_HOLD=N, BENCH_OUT=DIR: labs/bench/README.md)"
 	@echo "make test       run every test suite (C unit tests and Bats); ends with 'N passed, M failed'"
 	@echo "make run MPM=prefork   start that server (prefork, worker or event) on port 8080,"
 	@echo "                with the bundled docroot and LabHandlers On"
 	@echo "make labs-check every lab in its quick mode, with its checks (part of make test)"
 	@echo "make labs-run   every lab in full (about 20 minutes); results in each lab's folder"
 	@echo "make slides     render slides/decks/*.md to self-contained HTML in slides/out/"
-	@echo "make perf       compare the servers with the limit server (and httpd, nginx if installed)"
+	@echo "make perf       make bench with everything: httpd, nginx, the limit server, wrk, 10,000 idle"
 	@echo "make sanitize   the whole suite again with ASan+UBSan builds (clang if present)"
 	@echo "make tsan       ThreadSanitizer builds of worker and event under their suites and a load"
 	@echo "make valgrind   prefork and worker under valgrind memcheck during a short load"
@@ -107,7 +108,7 @@ sanitize:
 clean:
 	rm -rf build 01-prefork/prefork 02-worker/worker 03-event/event
 
-# ---- Hardening: fuzzing, TSan, valgrind (issue 8) -------------------------
+# ---- Hardening: fuzzing, TSan, valgrind ------------------------------------
 # fuzz        libFuzzer targets of the parser, the path mapping and the static
 #             handler, with ASan+UBSan, FUZZ_SECONDS each (side by side):
 #             tests/fuzz/README.md
@@ -184,6 +185,9 @@ valgrind: all
 #   BENCH_RUNS=R     rounds over all servers; the table shows medians (default 1)
 #   QUICK=1          a few seconds in all per scenario, for CI
 #   PEERS=1          also Apache httpd (prefork, worker, event) and nginx
+#   LIMIT=1          also the limit server (labs/bench/limit)
+#   BENCH_WRK=1      then loadgen beside wrk (when installed) on event
+#   BENCH_HOLD=N     then event holding N idle keep-alive connections
 #   BENCH_OUT=DIR    where to write (default results/HOST-DATE)
 LOADGEN_SRC := $(sort $(wildcard labs/tools/*.c))
 LOADGEN_OBJ := $(LOADGEN_SRC:%.c=$(BUILD)/%.o)
@@ -199,8 +203,8 @@ $(LOADGEN): $(LOADGEN_OBJ)
 
 bench: all
 	@KIT_BIN='$(BIN)' BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_RUNS='$(BENCH_RUNS)' QUICK='$(QUICK)' \
-	  PEERS='$(PEERS)' BENCH_OUT='$(BENCH_OUT)' CC='$(CC)' \
-	  labs/bench/bench.sh
+	  PEERS='$(PEERS)' LIMIT='$(LIMIT)' BENCH_WRK='$(BENCH_WRK)' BENCH_HOLD='$(BENCH_HOLD)' \
+	  BENCH_OUT='$(BENCH_OUT)' CC='$(CC)' labs/bench/bench.sh
 
 .PHONY: clean-loadgen
 clean: clean-loadgen
@@ -208,7 +212,7 @@ clean-loadgen:
 	rm -f labs/tools/loadgen
 # ---- end of load generator and bench ----
 
-# ---- slides (issue 7): slides/README.md ----
+# ---- slides: slides/README.md ----
 # `make slides` renders every deck of slides/decks/*.md to one
 # self-contained HTML file in slides/out/ (sh and awk only: no other tool),
 # with the newest `make bench` results (results/*/) or the committed
@@ -218,32 +222,37 @@ slides:
 	@sh slides/tools/build.sh
 # ---- end of slides ----
 
-# ---- performance lab (issue 9): labs/perf/README.md ----
-# limit       the "limit" reference server (labs/perf/limit): the least any
+# ---- the limit server and `make perf`: labs/bench/README.md ----
+# limit       the "limit" reference server (labs/bench/limit): the least any
 #             server can do on this machine, to measure the kit against
-# perf        labs/perf/compare.sh: the kit's servers, the limit server,
-#             and Apache httpd's MPMs and nginx when installed, as ratios
-#             (PERF_SECONDS, PERF_RUNS, PERF_OUT as in the script's header)
-PERF_LIMIT := $(BIN)/labs/perf/limit
+# perf        a preset of `make bench`: PEERS=1 LIMIT=1 BENCH_WRK=1, three
+#             rounds of 3 s, then event holding 10,000 idle connections
+#             (each can be overridden: make perf BENCH_HOLD=0)
+LIMIT_BIN := $(BIN)/labs/bench/limit
 
 .PHONY: limit perf
-all: $(PERF_LIMIT)
-limit: $(PERF_LIMIT)
+all: $(LIMIT_BIN)
+limit: $(LIMIT_BIN)
 
-$(PERF_LIMIT): labs/perf/limit.c
+$(LIMIT_BIN): labs/bench/limit.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
-perf: all
-	@KIT_BIN='$(BIN)' labs/perf/compare.sh
+perf: PEERS ?= 1
+perf: LIMIT ?= 1
+perf: BENCH_WRK ?= 1
+perf: BENCH_RUNS ?= 3
+perf: BENCH_SECONDS ?= 3
+perf: BENCH_HOLD ?= 10000
+perf: bench
 
 .PHONY: clean-limit
 clean: clean-limit
 clean-limit:
-	rm -f labs/perf/limit
-# ---- end of performance lab ----
+	rm -f labs/bench/limit
+# ---- end of the limit server and make perf ----
 
-# ---- labs (issue 6): labs/README.md ----
+# ---- labs: labs/README.md ----
 # labs-check  every lab's run.sh in QUICK=1 mode, with its checks
 #             (tests/labs.bats, about 3.5 minutes; make test runs it too)
 # labs-run    every lab in full, one after the other (about 20 minutes);

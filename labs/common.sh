@@ -77,7 +77,7 @@ lab_cleanup() {
 	for pid in "${LAB_CLIENTS[@]}"; do
 		client_stop "$pid"
 	done
-	for pid in "${LAB_SERVERS[@]}"; do
+	for pid in "${LAB_SERVERS[@]}" ${KIT_STARTING:-}; do
 		server_stop "$pid"
 	done
 	exit "$status"
@@ -85,16 +85,9 @@ lab_cleanup() {
 
 # binary_of MPM: the path of a server, or fail with how to build it.
 binary_of() {
-	local dir
+	local bin
 
-	case "$1" in
-	prefork) dir=01-prefork ;;
-	worker) dir=02-worker ;;
-	event) dir=03-event ;;
-	*) die "unknown MPM $1 (prefork, worker or event)" ;;
-	esac
-	local bin="${KIT_BIN:-$LAB_ROOT}/$dir/$1"
-	case "$bin" in /*) ;; *) bin="$LAB_ROOT/$bin" ;; esac
+	bin="$(kit_binary "$1")" || die "unknown MPM $1 (prefork, worker or event)"
 	[ -x "$bin" ] || die "no $bin: run make in $LAB_ROOT"
 	echo "$bin"
 }
@@ -184,55 +177,6 @@ on_cpus() {
 	fi
 }
 
-# ---- servers ----
-
-# Free ports, live processes and process groups: pick_port,
-# process_alive, group_pids come from common/kit.sh (shared with the tests
-# and the slide demos), sourced at the top.
-
-# server_start MPM [DIRECTIVE...]: start MPM on 127.0.0.1 on a free port,
-# pinned to SERVER_CPUS (or to the CPUs in SRV_CPUS if set), LabHandlers
-# On, the error log in results/logs. Sets SRV_PID (master = process group)
-# and SRV_PORT. Each DIRECTIVE is one -c argument ('KeepAliveTimeout 1').
-server_start() {
-	local mpm="$1" bin deadline d args=()
-
-	shift
-	bin="$(binary_of "$mpm")" || exit 1
-	for d in "$@"; do
-		args+=(-c "$d")
-	done
-	for _ in 1 2 3 4 5; do
-		SRV_PORT="$(pick_port)" || die "no free port found"
-		SRV_LOG="$RESULTS/logs/$mpm-$SRV_PORT.log"
-		: >"$SRV_LOG"
-		# A background job of a script is not a group leader, so
-		# setsid makes it one without forking: $! is the master,
-		# and its pid is the id of its process group.
-		pin_words "${SRV_CPUS-$SERVER_CPUS}"
-		setsid "${PIN_WORDS[@]}" "$bin" \
-			-c "Listen 127.0.0.1:$SRV_PORT" -c "LabHandlers On" \
-			-c "ErrorLog $SRV_LOG" "${args[@]}" \
-			</dev/null >>"$SRV_LOG" 2>&1 &
-		SRV_PID=$!
-		LAB_SERVERS+=("$SRV_PID")
-		deadline=$((SECONDS + 10))
-		while [ "$SECONDS" -lt "$deadline" ]; do
-			if curl -s -o /dev/null --max-time 1 \
-				"http://127.0.0.1:$SRV_PORT/"; then
-				return 0
-			fi
-			process_alive "$SRV_PID" || break
-			sleep 0.05
-		done
-		server_stop "$SRV_PID"
-		grep -qi 'in use' "$SRV_LOG" && continue
-		cat "$SRV_LOG" >&2
-		die "$mpm did not start: $bin $*"
-	done
-	die "no free port after 5 attempts"
-}
-
 # pin_words LIST: PIN_WORDS becomes the words to put before a command to
 # pin it to LIST ("taskset -c LIST"), none if LIST is empty or taskset is
 # missing. taskset execs the command, so the pid stays the same.
@@ -243,23 +187,43 @@ pin_words() {
 	fi
 }
 
+# ---- servers ----
+
+# Starting, stopping and measuring a server are common/kit.sh's (shared
+# with the tests, the slide demos and make bench), sourced at the top;
+# here they get the lab's logs, pinning and bookkeeping.
+
+# server_start MPM [DIRECTIVE...]: start MPM on 127.0.0.1 on a free port,
+# pinned to SERVER_CPUS (or to the CPUs in SRV_CPUS if set), LabHandlers
+# On, the error log in results/logs. Sets SRV_PID (master = process group)
+# and SRV_PORT. Each DIRECTIVE is one -c argument ('KeepAliveTimeout 1').
+server_start() {
+	local mpm="$1" bin d args=() log
+
+	shift
+	bin="$(binary_of "$mpm")" || exit 1
+	for d in "$@"; do
+		args+=(-c "$d")
+	done
+	log="$RESULTS/logs/$mpm-@PORT@.log"
+	if kit_start -o "$log" -c "${SRV_CPUS-$SERVER_CPUS}" -- "$bin" \
+		-c "Listen 127.0.0.1:@PORT@" -c "LabHandlers On" \
+		-c "ErrorLog $log" "${args[@]}"; then
+		SRV_PID=$KIT_PID SRV_PORT=$KIT_PORT SRV_LOG=$KIT_OUT
+		LAB_SERVERS+=("$SRV_PID")
+		return 0
+	fi
+	cat "$KIT_OUT" >&2
+	die "$mpm did not start ($KIT_WHY): $bin $*"
+}
+
 # server_stop PID: TERM to the server's process group, KILL after 5 s.
 server_stop() {
-	local pid="$1" deadline i
+	local pid="$1" i
 
 	[ -n "$pid" ] || return 0
-	kill -TERM -- "-$pid" 2>/dev/null || true
-	deadline=$((SECONDS + 5))
-	while [ -n "$(group_pids "$pid")" ] && [ "$SECONDS" -le "$deadline" ]
-	do
-		sleep 0.05
-	done
-	if [ -n "$(group_pids "$pid")" ]; then
-		say "server $pid still running 5 s after TERM: KILL"
-		kill -KILL -- "-$pid" 2>/dev/null || true
-		sleep 0.2
-	fi
-	wait "$pid" 2>/dev/null || true
+	kit_stop "$pid" 5 ||
+		say "server $pid still running 5 s after TERM: killed"
 	for i in "${!LAB_SERVERS[@]}"; do
 		[ "${LAB_SERVERS[$i]}" = "$pid" ] && unset 'LAB_SERVERS[i]'
 	done
@@ -268,36 +232,24 @@ server_stop() {
 
 # ---- what a server costs, from /proc ----
 
-# Processes of the server (master included), threads (all tasks), memory.
+# Processes of the server (master included), threads (all tasks), memory
+# (a field of smaps_rollup: Pss, Rss, ... in KiB), CPU ticks: each over
+# the server's process group.
 server_procs() { group_pids "$1" | wc -l; }
-
-server_threads() {
-	local p n=0 t
-
-	for p in $(group_pids "$1"); do
-		t="$(awk '/^Threads:/ { print $2 }' "/proc/$p/status" \
-			2>/dev/null)"
-		n=$((n + ${t:-0}))
-	done
-	echo "$n"
-}
-
-# Sum of a field of smaps_rollup (Pss, Rss, ...) over the group, in KiB.
-# A process that exits meanwhile simply drops out of the sum.
-server_mem_kib() { # PID FIELD
-	local p files=()
-
-	for p in $(group_pids "$1"); do
-		files+=("/proc/$p/smaps_rollup")
-	done
-	[ "${#files[@]}" -gt 0 ] || { echo 0; return; }
-	cat "${files[@]}" 2>/dev/null |
-		awk -v f="$2:" '$1 == f { s += $2 } END { print s + 0 }'
-}
-
+# shellcheck disable=SC2046 # one pid a word
+server_threads() { kit_threads $(group_pids "$1"); }
+# shellcheck disable=SC2046
+server_mem_kib() { kit_mem_kib "$2" $(group_pids "$1"); } # PID FIELD
 server_pss_kib() { server_mem_kib "$1" Pss; }
+# shellcheck disable=SC2046
+server_cpu_ticks() { kit_cpu_ticks $(group_pids "$1"); }
 
 kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.2f", k / 1024 }'; }
+
+ticks_to_s() {
+	awk -v t="$1" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { printf "%.2f", t / hz }'
+}
 
 # ---- /server-status?auto ----
 
@@ -436,24 +388,4 @@ lab_done() {
 		[ -e "$f" ] && say "  $(basename "$f")"
 	done
 	return 0
-}
-
-# CPU time (user + system, in clock ticks) of every process of the server,
-# all threads included; compare two readings to get the CPU a run took.
-server_cpu_ticks() {
-	local p files=()
-
-	for p in $(group_pids "$1"); do
-		files+=("/proc/$p/stat")
-	done
-	[ "${#files[@]}" -gt 0 ] || { echo 0; return; }
-	# Fields 14 and 15 (utime, stime), counted after the ")" that ends
-	# the command name, which may itself contain spaces.
-	cat "${files[@]}" 2>/dev/null | awk '{
-		sub(/^.*\) /, ""); t += $12 + $13 } END { print t + 0 }'
-}
-
-ticks_to_s() {
-	awk -v t="$1" -v hz="$(getconf CLK_TCK)" \
-		'BEGIN { printf "%.2f", t / hz }'
 }

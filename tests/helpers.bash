@@ -15,26 +15,25 @@
 # tests/tools/rawclient (default build/plain).
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# port_in_use, pick_port, process_alive, group_pids, now_ms
+# The kit's shell library: ports, starting and stopping, the process set,
+# PSS and CPU ticks, MPM name -> binary.
 source "$ROOT/common/kit.sh"
 MPM="${MPM:-prefork}"
-case "$MPM" in
-prefork) MPM_DIR=01-prefork ;;
-worker) MPM_DIR=02-worker ;;
-event) MPM_DIR=03-event ;;
-*) echo "helpers.bash: MPM=$MPM is not prefork, worker or event" >&2
-   return 1 ;;
-esac
 
 # A relative KIT_BIN or KIT_BUILD (as the Makefile passes them) is relative
 # to the repository root, wherever bats was started from.
-in_root() {
-	case "$1" in
-	/*) echo "$1" ;;
-	*) echo "$ROOT/$1" ;;
-	esac
+in_root() { kit_path "$1"; }
+
+# set_mpm MPM: point the helpers at that server ($MPM, $MPM_DIR, $BIN).
+set_mpm() {
+	MPM="$1"
+	MPM_DIR="$(kit_mpm_dir "$1")" || {
+		echo "helpers.bash: MPM=$1 is not prefork, worker or event" >&2
+		return 1
+	}
+	BIN="$(kit_binary "$1")"
 }
-BIN="$(in_root "${KIT_BIN:-.}")/$MPM_DIR/$MPM"
+set_mpm "$MPM" || return 1
 RAW="$(in_root "${KIT_BUILD:-build/plain}")/tests/tools/rawclient"
 HTDOCS="$ROOT/common/htdocs"
 
@@ -107,55 +106,37 @@ need_binaries() {
 # Succeeds once the server answers HTTP on $PORT; fails at once if the
 # process died, or after ${1:-10} seconds.
 wait_for_port() {
-	local deadline=$((SECONDS + ${1:-10}))
+	kit_wait_port "$PORT" "$SRV_JOB" "${1:-10}"
+}
 
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/" &&
-			return 0
-		process_alive "$SRV_JOB" || return 1
-		sleep 0.05
-	done
-	return 1
+# Before each attempt of start_server: no file of an earlier one.
+fresh_server_files() {
+	rm -f "$SRV_DIR/pid" "$SRV_DIR/error.log" "$SRV_DIR/access.log"
 }
 
 # start_server [DIRECTIVE...]: run $BIN on a fresh port with its own logs,
 # plus the given directives (each one -c argument, e.g. 'KeepAliveTimeout 1').
+# A port another program took meanwhile (exit status 3) is retried on
+# another port by kit_start.
 start_server() {
-	local attempt
-
 	need_binaries || return 1
 	SRV_DIR="${BATS_TEST_TMPDIR:-}"
 	[ -n "$SRV_DIR" ] || SRV_DIR="$(mktemp -d)"
 	SRV_DIR="$SRV_DIR/server"
 	mkdir -p "$SRV_DIR"
-	for attempt in 1 2 3 4 5; do
-		PORT="$(pick_port)" || fail "no free port found" || return 1
-		rm -f "$SRV_DIR/pid" "$SRV_DIR/error.log" "$SRV_DIR/stderr"
-		# 3>&- : Bats waits for fd 3 to close; a server holding it
-		# would hang the run.
-		setsid "$BIN" -c "Listen 127.0.0.1:$PORT" \
-			-c "ErrorLog $SRV_DIR/error.log" \
-			-c "CustomLog $SRV_DIR/access.log" \
-			-c "PidFile $SRV_DIR/pid" "$@" \
-			</dev/null >"$SRV_DIR/stdout" 2>"$SRV_DIR/stderr" 3>&- &
-		SRV_JOB=$!
-		SRV_PID=$SRV_JOB
-		if wait_for_port 10; then
-			# Normally the same pid; the PidFile is the truth.
-			[ -s "$SRV_DIR/pid" ] && SRV_PID="$(cat "$SRV_DIR/pid")"
-			return 0
-		fi
-		if ! process_alive "$SRV_JOB" &&
-		   grep -qi 'in use' "$SRV_DIR/stderr" "$SRV_DIR/error.log" \
-			2>/dev/null; then
-			wait "$SRV_JOB" 2>/dev/null || true
-			continue  # another program took the port: try another
-		fi
-		break
-	done
-	echo "server did not answer on port $PORT: $BIN $*" >&2
+	if kit_start -o "$SRV_DIR/stdout" -e "$SRV_DIR/stderr" \
+		-b fresh_server_files -- "$BIN" -c "Listen 127.0.0.1:@PORT@" \
+		-c "ErrorLog $SRV_DIR/error.log" \
+		-c "CustomLog $SRV_DIR/access.log" \
+		-c "PidFile $SRV_DIR/pid" "$@"; then
+		PORT=$KIT_PORT SRV_JOB=$KIT_PID SRV_PID=$KIT_PID
+		# Normally the same pid; the PidFile is the truth.
+		[ ! -s "$SRV_DIR/pid" ] || SRV_PID="$(cat "$SRV_DIR/pid")"
+		return 0
+	fi
+	PORT=$KIT_PORT
+	echo "server did not answer on port $PORT ($KIT_WHY): $BIN $*" >&2
 	show_logs >&2
-	stop_server
 	return 1
 }
 
@@ -173,36 +154,22 @@ show_logs() {
 # that the test fails) if the server did not stop by itself in time, or if
 # a process of its group is still alive after the KILL.
 stop_server() {
-	local pid="$SRV_PID" deadline left status=0
+	local pid="$SRV_PID" status=0
 
 	[ -n "$pid" ] || return 0
 	SRV_PID=""
-	kill -TERM -- "-$pid" 2>/dev/null || true
-	deadline=$((SECONDS + 5))
-	while [ -n "$(group_pids "$pid")" ] && [ "$SECONDS" -le "$deadline" ]
-	do
-		sleep 0.05
-	done
-	left="$(group_pids "$pid")"
-	if [ -n "$left" ]; then
-		echo "stop_server: still running 5 s after TERM:" $left >&2
-		kill -KILL -- "-$pid" 2>/dev/null || true
-		sleep 0.2
-		status=1
-	fi
+	kit_stop "$pid" 5 || status=$?
+	[ "$status" -eq 0 ] ||
+		echo "stop_server: still running 5 s after TERM: $KIT_LEFT" >&2
+	[ "$status" -lt 2 ] ||
+		echo "stop_server: processes survived SIGKILL" >&2
 	wait "$SRV_JOB" 2>/dev/null || true
-	left="$(group_pids "$pid")"
-	if [ -n "$left" ]; then
-		echo "stop_server: processes survived SIGKILL:" $left >&2
-		status=1
-	fi
-	return $status
+	[ "$status" -eq 0 ]
 }
 
 # Live children of the master, one pid a line, sorted.
 children_pids() {
-	ps -o pid=,stat= --ppid "$SRV_PID" 2>/dev/null |
-		awk '$2 !~ /^Z/ { print $1 }' | sort -n
+	kit_children "$SRV_PID"
 }
 
 # How many live children the master has (children_pids), compared.
@@ -255,9 +222,7 @@ http_code() {
 
 # status_auto KEY: one value of /server-status?auto.
 status_auto() {
-	http_get '/server-status?auto' | tr -d '\r' |
-		awk -v key="$1" 'index($0, key ": ") == 1 {
-			print substr($0, length(key) + 3); exit }'
+	kit_status_value "$PORT" "$1" 10
 }
 
 # raw [RAWCLIENT_OPTIONS...] BYTES: rawclient against $PORT, exact bytes out.
@@ -343,12 +308,7 @@ all_ok() { # NAME N
 # pids to CLIENTS; stop_clients (in teardown) ends them.
 CLIENTS=()
 stop_clients() {
-	local pid
-
-	for pid in "${CLIENTS[@]}"; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	kit_end "${CLIENTS[@]}"
 	CLIENTS=()
 }
 

@@ -24,13 +24,7 @@ teardown() {
 
 # Switch the server under test (helpers.bash picked $MPM at load time).
 use_server() { # prefork | worker | event
-	MPM=$1
-	case $1 in
-	prefork) MPM_DIR=01-prefork ;;
-	worker) MPM_DIR=02-worker ;;
-	event) MPM_DIR=03-event ;;
-	esac
-	BIN="$(in_root "${KIT_BIN:-.}")/$MPM_DIR/$MPM"
+	set_mpm "$1"
 }
 
 # loadgen with a hard bound, so that a hang fails instead of blocking CI.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # labs/bench/bench.sh - `make bench`: the three MPMs side by side, measured
 # on this machine, as a table, a CSV and an SVG chart; with PEERS=1, beside
-# Apache httpd's three MPMs and nginx, with issue 9's ratios.
+# Apache httpd's three MPMs and nginx, with LIMIT=1 beside the "limit"
+# server (the least any server can do here), and the ratios between them.
 #
 # What it teaches: a fair comparison holds everything but the thing compared
 # constant. Every server gets the same files (a docroot made for the run:
@@ -22,8 +23,14 @@
 # Environment (the Makefile passes these): BENCH_SECONDS (seconds measured
 # per scenario, default 4), BENCH_RUNS (rounds, default 1), QUICK=1 (1 s per
 # scenario, for CI), PEERS=1 (also Apache httpd's three MPMs and nginx, when
-# installed), BENCH_OUT (output folder, default results/HOST-DATE), KIT_BIN
-# (where the servers are), CC (the compiler, to record its version).
+# installed), LIMIT=1 (also labs/bench/limit), BENCH_WRK=1 (loadgen beside
+# wrk, when installed), BENCH_HOLD=N (then N idle keep-alive connections on
+# event while 16 clients work), BENCH_OUT (output folder, default
+# results/HOST-DATE), KIT_BIN (where the servers are), CC (the compiler, to
+# record its version), PLAN=1 (print the placement and loadgen's threads,
+# for this machine or with CORES=N for another, and run nothing).
+# `make perf` is the preset PEERS=1 LIMIT=1
+# BENCH_RUNS=3 BENCH_SECONDS=3 BENCH_WRK=1 BENCH_HOLD=10000.
 # labs/bench/README.md has the details; labs/tools/README.md describes
 # loadgen.
 set -u
@@ -31,9 +38,13 @@ cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 HERE=$ROOT/labs/bench
 
-KIT_BIN=${KIT_BIN:-.}
-case $KIT_BIN in /*) ;; *) KIT_BIN=$ROOT/$KIT_BIN ;; esac
+# The kit's shell library: kit_binary, kit_start, kit_stop, group_pids,
+# kit_threads, kit_pss_kib.
+# shellcheck source=common/kit.sh
+. "$ROOT/common/kit.sh"
+KIT_BIN=$(kit_path "${KIT_BIN:-.}")
 LOADGEN=$KIT_BIN/labs/tools/loadgen
+LIMIT_BIN=$KIT_BIN/labs/bench/limit
 SMALL=/files/1k.txt  # the docroot's two files, made by make_docroot
 LARGE=/files/1m.bin
 
@@ -58,6 +69,9 @@ fi
 whole_number BENCH_SECONDS "$SECONDS_EACH" seconds
 RUNS=${BENCH_RUNS:-1}
 whole_number BENCH_RUNS "$RUNS" runs
+HOLD=${BENCH_HOLD:-0}
+[ "$HOLD" = 0 ] || whole_number BENCH_HOLD "$HOLD" connections
+on() { [ -n "${1:-}" ] && [ "$1" != 0 ]; } # a yes/no setting: 1 is yes
 # A warm-up lets connections (and the idle holders) settle before counting.
 if [ "$SECONDS_EACH" -le 1 ]; then WARMUP=0.5; else WARMUP=1; fi
 
@@ -90,24 +104,62 @@ allowed_cpus() {
 	}' /proc/self/status 2>/dev/null
 }
 
-mapfile -t CPU_LIST < <(allowed_cpus)
-CORES=${#CPU_LIST[@]}
-[ "$CORES" -gt 0 ] || { CORES=$(nproc 2>/dev/null || echo 1); CPU_LIST=(); }
-SERVER_CPUS="" CLIENT_CPUS=""
-if [ "$CORES" -ge 4 ] && [ "${#CPU_LIST[@]}" -eq "$CORES" ] &&
-   command -v taskset >/dev/null; then
-	half=$((CORES / 2))
-	SERVER_CPUS=$(IFS=,; echo "${CPU_LIST[*]:0:half}")
-	CLIENT_CPUS=$(IFS=,; echo "${CPU_LIST[*]:half}")
-	PLACEMENT="server pinned to cores $SERVER_CPUS, loadgen to cores $CLIENT_CPUS (taskset)"
-	CLIENT_THREADS=$((CORES - half))
-	SERVER_CORES=$half
+# A list of cores as taskset writes it: 0 1 2 3 5 -> 0-3,5.
+cpu_ranges() {
+	printf '%s\n' "$@" | awk '
+		NR == 1 { lo = hi = $1; next }
+		$1 == hi + 1 { hi = $1; next }
+		{ out = out sep (lo == hi ? lo : lo "-" hi); sep = ","; lo = hi = $1 }
+		END { print out sep (lo == hi ? lo : lo "-" hi) }'
+}
+
+# place CPU...: where server and loadgen run, given the cores allowed.
+# With 4 or more, the server gets the first half and loadgen the rest, with
+# one thread per core it is pinned to: fewer threads would leave client
+# cores idle and measure the client, not the server. With fewer, both
+# share every core and loadgen runs one thread per core.
+place() {
+	local half
+
+	CORES=$#
+	SERVER_CPUS="" CLIENT_CPUS=""
+	if [ "$CORES" -ge 4 ] && [ "$PINNABLE" = 1 ]; then
+		half=$((CORES / 2))
+		SERVER_CORES=$half
+		CLIENT_THREADS=$((CORES - half))
+		# loadgen's most (and never more than its connections).
+		[ "$CLIENT_THREADS" -le 64 ] || CLIENT_THREADS=64
+		SERVER_CPUS=$(cpu_ranges "${@:1:half}")
+		CLIENT_CPUS=$(cpu_ranges "${@:half+1}")
+		PLACEMENT_SHORT="server on cores $SERVER_CPUS, loadgen on $CLIENT_CPUS ($CLIENT_THREADS threads)"
+		PLACEMENT="server pinned to $SERVER_CORES cores ($SERVER_CPUS), loadgen to the other $((CORES - half)) ($CLIENT_CPUS) with $CLIENT_THREADS threads (taskset)"
+	else
+		SERVER_CORES=$CORES # nginx's worker_processes (peers.sh)
+		CLIENT_THREADS=$CORES
+		PLACEMENT_SHORT="server and loadgen share the $CORES cores"
+		PLACEMENT="server and loadgen share all $CORES cores ($WHY_NOT_PINNED), loadgen with $CLIENT_THREADS threads"
+	fi
+}
+
+PINNABLE=1 WHY_NOT_PINNED="fewer than 4: too few to pin them apart"
+command -v taskset >/dev/null ||
+	PINNABLE=0 WHY_NOT_PINNED="no taskset to pin them apart"
+if on "${PLAN:-}" && [ -n "${CORES:-}" ]; then
+	# A dry run for another machine: PLAN=1 CORES=N.
+	whole_number CORES "$CORES" cores
+	mapfile -t CPU_LIST < <(seq 0 $((CORES - 1)))
+	PINNABLE=1
 else
-	PLACEMENT="server and loadgen share all $CORES cores (too few to pin them apart)"
-	CLIENT_THREADS=$CORES
-	SERVER_CORES=$CORES # nginx's worker_processes (peers.sh)
+	mapfile -t CPU_LIST < <(allowed_cpus)
+	[ "${#CPU_LIST[@]}" -gt 0 ] ||
+		mapfile -t CPU_LIST < <(seq 0 $(($(nproc 2>/dev/null || echo 1) - 1)))
 fi
-[ "$CLIENT_THREADS" -le 4 ] || CLIENT_THREADS=4
+place "${CPU_LIST[@]}"
+if on "${PLAN:-}"; then
+	echo "bench plan: $CORES cores; $PLACEMENT"
+	echo "bench plan: ${#SCENARIOS[@]} scenarios x $RUNS rounds, $WARMUP s warm-up + $SECONDS_EACH s each, per server"
+	exit 0
+fi
 
 on_cpus() { # CPUS CMD...: run CMD on those cores, or anywhere if CPUS is ""
 	local cpus=$1
@@ -122,63 +174,31 @@ cpu_model() {
 
 # ---- the server's processes ----
 
-# The master and all its descendants, one pid a line (zombies left out).
-tree_pids() {
-	ps -e -o pid=,ppid=,stat= | awk -v root="$1" '
-		$3 !~ /^Z/ { parent[$1] = $2; n++; pid[n] = $1 }
-		END {
-			if (!(root in parent)) exit
-			keep[root] = 1
-			do {
-				more = 0
-				for (i = 1; i <= n; i++)
-					if (!(pid[i] in keep) && (parent[pid[i]] in keep)) {
-						keep[pid[i]] = 1; more = 1
-					}
-			} while (more)
-			for (p in keep) print p
-		}'
-}
-
-# "PROCESSES THREADS PSS_MIB" of the whole server: PSS counts each shared
-# page once in all, split between the processes sharing it, so the sum is
-# what the server really costs in memory.
+# "PROCESSES THREADS PSS_MIB" of the whole server, its process group
+# (common/kit.sh): PSS counts each shared page once in all, split between
+# the processes sharing it, so the sum is what the server really costs.
 measure_server() {
-	local pid procs=0 threads=0 kib=0 t k
+	local pids
 
-	for pid in $(tree_pids "$1"); do
-		t=$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
-		if [ -r "/proc/$pid/smaps_rollup" ]; then
-			k=$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null)
-		else
-			k=$(awk '/^Pss:/ { s += $2 } END { print s + 0 }' "/proc/$pid/smaps" 2>/dev/null)
-		fi
-		[ -n "$t" ] || continue
-		procs=$((procs + 1))
-		threads=$((threads + t))
-		kib=$((kib + ${k:-0}))
-	done
-	awk -v p="$procs" -v t="$threads" -v k="$kib" 'BEGIN { printf "%d %d %.1f\n", p, t, k / 1024 }'
+	pids=$(group_pids "$1")
+	# shellcheck disable=SC2086 # one pid a word
+	awk -v p="$(wc -w <<<"$pids")" -v t="$(kit_threads $pids)" \
+		-v k="$(kit_pss_kib $pids)" \
+		'BEGIN { printf "%d %d %.1f\n", p, t, k / 1024 }'
 }
-
-# port_in_use and pick_port (a free port below the ephemeral range, where
-# the thousands of client sockets of close-64 cannot be holding it).
-# shellcheck source=common/kit.sh
-. "$ROOT/common/kit.sh"
 
 SRV_PID="" SRV_PORT="" SRV_DIR="" RUN_DIR="" OUT=""
 
 # Wait until the server answers the file, then (for the kit's servers)
 # until all WORKERS workers exist, so that no scenario measures start-up.
-wait_ready() { # STATUS_TOO
+# READY_KIND: "status" (it has /server-status) or "plain".
+READY_KIND=plain
+wait_ready() {
 	local deadline=$((SECONDS + 15)) auto busy idle
 
-	until curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$SRV_PORT$SMALL"; do
-		kill -0 "$SRV_PID" 2>/dev/null || return 1
-		[ "$SECONDS" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-	[ "$1" = status ] || { sleep 1; return 0; }
+	SRV_PORT=$KIT_PORT SRV_PID=$KIT_PID
+	kit_wait_port "$SRV_PORT" "$SRV_PID" 15 "$SMALL" || return 1
+	[ "$READY_KIND" = status ] || { sleep 1; return 0; }
 	while [ "$SECONDS" -lt "$deadline" ]; do
 		auto=$(curl -s --max-time 1 "http://127.0.0.1:$SRV_PORT/server-status?auto")
 		busy=$(awk -F': ' '$1 == "BusyWorkers" { print $2 }' <<<"$auto")
@@ -190,73 +210,61 @@ wait_ready() { # STATUS_TOO
 	return 0
 }
 
-# start_server NAME READY PREPARE CMD...: run CMD (which must not
-# daemonize) in its own session on the cores for servers; @PORT@ and @DIR@
-# in its arguments become the port and the run folder. PREPARE (a function,
-# or -) runs first, once both are known, to write a configuration file.
-# Retries on another port if the one picked was taken meanwhile.
-start_server() {
-	local name=$1 ready=$2 prepare=$3 a args pidfile _
-	shift 3
+# Before each attempt: the server's folder, emptied, and its config
+# written by PREPARE (a function, or -) once the port is known.
+PREPARE=-
+prepare_attempt() {
+	SRV_PORT=$KIT_PORT
+	rm -rf "$SRV_DIR"
+	mkdir -p "$SRV_DIR"
+	[ "$PREPARE" = - ] || "$PREPARE"
+}
 
-	for _ in 1 2 3; do
-		SRV_PORT=$(pick_port) || return 1
-		SRV_DIR=$RUN_DIR/$name
-		rm -rf "$SRV_DIR"
-		mkdir -p "$SRV_DIR"
-		[ "$prepare" = - ] || "$prepare" || return 1
-		args=()
-		for a in "$@"; do
-			a=${a//@PORT@/$SRV_PORT}
-			args+=("${a//@DIR@/$SRV_DIR}")
-		done
-		# Started directly (not from a function in the background,
-		# which would put a subshell between us and the server), so
-		# that $! is the server: taskset and setsid exec it.
-		[ -z "$SERVER_CPUS" ] || args=(taskset -c "$SERVER_CPUS" "${args[@]}")
-		setsid "${args[@]}" </dev/null >"$SRV_DIR/stdout" 2>"$SRV_DIR/stderr" &
-		SRV_PID=$!
-		if wait_ready "$ready"; then
-			# The pid file is the truth, should setsid have forked.
-			pidfile=$(ls "$SRV_DIR"/*pid 2>/dev/null | head -n 1)
-			[ -s "$pidfile" ] && SRV_PID=$(cat "$pidfile")
-			return 0
-		fi
-		if grep -qi 'in use' "$SRV_DIR"/stderr "$SRV_DIR"/*.log 2>/dev/null; then
-			stop_server quiet
-			continue
-		fi
-		break
+# start_server NAME READY PREPARE CMD...: run CMD (which must not
+# daemonize) in its own session on the cores for servers (kit_start);
+# @PORT@ and @DIR@ in its arguments become the port and the run folder.
+# A kit server (and the limit server) whose port was taken meanwhile exits
+# with status 3 and is started again on another port; httpd and nginx
+# have no such status, and pick_port's check before is all they get.
+start_server() {
+	local name=$1 a args=() pidfile
+	shift
+	READY_KIND=$1 PREPARE=$2
+	shift 2
+	SRV_DIR=$RUN_DIR/$name
+	for a in "$@"; do
+		args+=("${a//@DIR@/$SRV_DIR}")
 	done
-	say "  $name did not start; its last messages:"
+	SRV_PID=""
+	if kit_start -o "$SRV_DIR/stdout" -e "$SRV_DIR/stderr" \
+		-c "$SERVER_CPUS" -b prepare_attempt -r wait_ready -- "${args[@]}"
+	then
+		SRV_PID=$KIT_PID SRV_PORT=$KIT_PORT
+		# The pid file is the truth, should setsid have forked.
+		pidfile=$(ls "$SRV_DIR"/*pid 2>/dev/null | head -n 1)
+		[ -s "$pidfile" ] && SRV_PID=$(cat "$pidfile")
+		return 0
+	fi
+	say "  $name did not start ($KIT_WHY); its last messages:"
 	tail -n 5 "$SRV_DIR"/stderr "$SRV_DIR"/*.log 2>/dev/null | sed 's/^/    /' >&2
-	stop_server quiet
 	return 1
 }
 
 # TERM to the server's process group, KILL after 5 s if anything is left.
 stop_server() {
-	local pid=$SRV_PID deadline
+	local pid=$SRV_PID
 
 	[ -n "$pid" ] || return 0
 	SRV_PID=""
-	kill -TERM -- "-$pid" 2>/dev/null
-	deadline=$((SECONDS + 5))
-	while [ -n "$(tree_pids "$pid")" ] && [ "$SECONDS" -lt "$deadline" ]; do
-		sleep 0.1
-	done
-	if [ -n "$(tree_pids "$pid")" ]; then
+	kit_stop "$pid" 5 ||
 		[ "${1:-}" = quiet ] || say "  still running 5 s after TERM: killed"
-		kill -KILL -- "-$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
 	# Keep its error log with the results (every round's, one after
 	# the other).
 	[ -s "$SRV_DIR/error.log" ] && cat "$SRV_DIR/error.log" >>"$OUT/logs/$(basename "$SRV_DIR").error.log"
 	return 0
 }
 
-trap 'stop_server quiet; rm -rf "$RUN_DIR"' EXIT
+trap 'stop_server quiet; kit_stop "${KIT_STARTING:-}"; rm -rf "$RUN_DIR"' EXIT
 trap 'say "interrupted"; exit 130' INT TERM
 
 # ---- the files served ----
@@ -289,22 +297,35 @@ directives() { # "A 1, B 2" -> -c 'A 1' -c 'B 2'
 # The directives shared by the kit's three servers, then each one's
 # capacity.
 kit_command() { # MPM -> the command line, one word a line
-	local dir
-	case $1 in
-	prefork) dir=01-prefork; set -- "$1" "$PREFORK_SET" ;;
-	worker) dir=02-worker; set -- "$1" "$THREADED_SET" ;;
-	event) dir=03-event; set -- "$1" "$THREADED_SET" ;;
-	esac
-	printf '%s\n' "$KIT_BIN/$dir/$1" \
+	local set=$THREADED_SET
+	[ "$1" != prefork ] || set=$PREFORK_SET
+	printf '%s\n' "$(kit_binary "$1" "$KIT_BIN")" \
 		-c 'Listen 127.0.0.1:@PORT@' -c 'ErrorLog @DIR@/error.log' \
 		-c 'PidFile @DIR@/pid' -c "DocumentRoot $DOCROOT" \
 		-c 'KeepAlive On' -c 'KeepAliveTimeout 5' \
 		-c 'MaxKeepAliveRequests 100'
-	directives "$2"
+	directives "$set"
 }
 
 # shellcheck source=labs/bench/peers.sh
 . "$HERE/peers.sh"
+
+# LIMIT=1: the limit server as one more server, when built (make limit).
+LIMIT_RUNS=0
+LARGE_SCENARIOS=$(printf '%s\n' "${SCENARIOS[@]}" | grep -c "|$LARGE|")
+limit_find() {
+	on "${LIMIT:-}" || return 0
+	if [ ! -x "$LIMIT_BIN" ]; then
+		NOTES+=("limit: $LIMIT_BIN is not built (make limit); skipped")
+		return 0
+	fi
+	LIMIT_RUNS=1
+	SERVERS_TO_RUN+=(limit)
+	PEER_SETTINGS+=("limit (labs/bench/limit.c): $SERVER_CORES processes, one epoll loop each, a canned 1 KiB answer to any request (no 1m-16)")
+}
+
+# shellcheck source=labs/bench/extras.sh
+. "$HERE/extras.sh"
 
 # ---- running it ----
 
@@ -358,6 +379,8 @@ bench_server() { # NAME READY PREPARE CMD...
 	fi
 	for s in "${SCENARIOS[@]}"; do
 		IFS='|' read -r id opts path desc <<<"$s"
+		# limit answers every request with its canned 1 KiB.
+		[ "$name" != limit ] || [ "$path" = "$SMALL" ] || continue
 		STEP=$((STEP + 1))
 		run_scenario "$name" "$id" "$opts" "$path" "$desc" ||
 			NOTES+=("$name $id${ROUND_LABEL}: loadgen failed")
@@ -373,6 +396,7 @@ bench_one() { # NAME: a kit server or a peer, for one round
 		mapfile -t list < <(kit_command "$1")
 		bench_server "$1" status - "${list[@]}"
 		;;
+	limit) bench_server limit plain - "$LIMIT_BIN" @PORT@ "$SERVER_CORES" ;;
 	*) peer_bench "$1" ;;
 	esac
 }
@@ -402,10 +426,13 @@ main() {
 			NOTES+=("$mpm: $cmd is not built; skipped")
 		fi
 	done
-	[ -n "${PEERS:-}" ] && [ "${PEERS:-0}" != 0 ] && peers_find
+	limit_find
+	! on "${PEERS:-}" || peers_find
 	SERVERS_TO_RUN+=("${PEER_NAMES[@]}")
 	servers=${#SERVERS_TO_RUN[@]}
 	TOTAL_STEPS=$((RUNS * servers * ${#SCENARIOS[@]}))
+	# limit skips the 1 MiB scenario.
+	[ "$LIMIT_RUNS" = 0 ] || TOTAL_STEPS=$((TOTAL_STEPS - RUNS * LARGE_SCENARIOS))
 	s=""
 	[ "$RUNS" -eq 1 ] || s=" ($RUNS rounds of $servers servers)"
 	say "$TOTAL_STEPS runs of ${SECONDS_EACH} s (+ $WARMUP s warm-up)$s on $CORES cores; $PLACEMENT"
@@ -420,6 +447,8 @@ main() {
 			bench_one "$name"
 		done
 	done
+	! on "${BENCH_WRK:-}" || wrk_beside_loadgen
+	[ "$HOLD" = 0 ] || hold_idle_connections
 
 	write_report "$host"
 	[ "$ROWS" -gt 0 ] || { say "nothing was measured"; exit 1; }

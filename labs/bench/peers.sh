@@ -1,5 +1,5 @@
 # labs/bench/peers.sh - `make bench PEERS=1`: Apache httpd and nginx beside
-# the kit's servers. Sourced by bench.sh (and by labs/perf/compare.sh, which
+# the kit's servers. Sourced by bench.sh (and by tests/bench.bats, which
 # uses peers_find, prepare_httpd and prepare_nginx).
 #
 # What it teaches: the kit's servers are models of Apache's MPMs, and a
@@ -7,7 +7,7 @@
 # its three MPMs (and nginx, an event server of another family) with the
 # same capacity and keep-alive settings, on the same files, shows whether
 # the kit's differences between the models are the real ones, and gives
-# issue 9's ratios something to be measured against. The configs live in
+# the ratios of bench.md something to be measured against. The configs live in
 # labs/bench/peers/ and read nothing from /etc; a server that is not
 # installed is skipped with a note.
 #

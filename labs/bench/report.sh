@@ -1,5 +1,6 @@
 # labs/bench/report.sh - what `make bench` prints and writes: the
-# conditions, the Markdown table, issue 9's ratios, the chart. Sourced by
+# conditions, the Markdown table, the ratios to the peers' and the limit
+# server's targets, the chart, and the optional parts. Sourced by
 # bench.sh; the two tables are functions of the CSV alone, so that they can
 # be checked (and redone) on any bench.csv.
 #
@@ -7,22 +8,16 @@
 # anything, and two numbers measured minutes apart on a busy machine barely
 # can. Every result folder holds the raw CSV (one row a run, every column
 # loadgen measured), a bench.md with the machine, the placement and each
-# server's settings above the table, and an SVG chart drawn by chart.awk (no
-# plotting package needed). With several rounds the table shows medians,
+# server's settings above the table, and an SVG chart drawn by the kit's
+# plotter, labs/plot/svgplot (no plotting package needed). With several rounds the table shows medians,
 # which one bad run cannot move; a ratio between two servers is taken inside
 # each round, where both met the same noise, and only then summarised.
 
 # shellcheck shell=bash
 
-# The awk function both tables use: the median of v[1..m], sorting v.
-MEDIAN_AWK='
-function median(v, m,    i, j, t) {
-	for (i = 2; i <= m; i++)
-		for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
-			t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
-		}
-	return m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
-}'
+# The awk function the tables and the chart use: median(v, m).
+REPORT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MEDIAN_AWK=$(cat "$REPORT_ROOT/labs/plot/median.awk")
 
 # The table, from bench.csv: one row per server and scenario, in the order
 # they ran; the median of the rounds in each cell, except errors, which are
@@ -86,7 +81,7 @@ markdown_table() { # CSV SCENARIOS
 	}' "$1"
 }
 
-# Issue 9's targets as ratios kit / peer, from bench.csv. Each ratio is
+# The targets as ratios kit / peer, from bench.csv. Each ratio is
 # taken inside one round (the two servers met the same noise), then the
 # median over the rounds. Only pairs that were both measured appear; with
 # none, one line says so. Every row ends in "met" or "missed".
@@ -168,10 +163,11 @@ ratio_table() { # CSV
 		pair("worker", "httpd-worker", 1.0, all, 1)
 		pair("event", "httpd-event", 1.0, all, 1)
 		pair("event", "nginx", 0.9, "ka-64 ka-256 1m-16", 0)
+		pair("event", "limit", 0.6, "ka-1 ka-16 ka-64 ka-256 close-16 close-64", 0)
 		if (!rows)
 			print "No ratios: no kit server was measured beside its peer " \
 			      "(make bench PEERS=1 adds Apache httpd and nginx where " \
-			      "they are installed)."
+			      "they are installed, LIMIT=1 the limit server)."
 	}' "$1"
 }
 
@@ -181,7 +177,7 @@ ratio_section() { # CSV
 	local table
 
 	table=$(ratio_table "$1")
-	echo "## Ratios (issue 9's targets)"
+	echo "## Ratios: the kit against Apache httpd, nginx and the limit server"
 	echo
 	if [[ $table == "No ratios"* ]]; then
 		echo "$table"
@@ -197,7 +193,8 @@ ratio_section() { # CSV
 	fi
 	echo "Targets: each kit MPM at least as fast as Apache httpd's same MPM in"
 	echo "every scenario (req/s ratio >= 1.0, p99 ratio <= 1.0); event at least"
-	echo "0.9 x nginx at ka-64, ka-256 and 1m-16 (req/s)."
+	echo "0.9 x nginx at ka-64, ka-256 and 1m-16 (req/s), and at least 0.6 x the"
+	echo "limit server with 1 KiB (req/s)."
 	echo
 	echo "$table"
 }
@@ -208,7 +205,7 @@ conditions() { # HOST
 	cc_version=$(${CC:-cc} --version 2>/dev/null | head -n 1)
 	echo "- machine: $1, $(cpu_model), $CORES cores, Linux $(uname -r)"
 	echo "- compiler: ${cc_version:-unknown} (make's CC=${CC:-cc}), -O2"
-	echo "- placement: $PLACEMENT; loadgen runs $CLIENT_THREADS threads"
+	echo "- placement: $PLACEMENT"
 	echo "- each run: GET $SMALL (1024 bytes; 1m-16: $LARGE, 1 MiB) from a docroot made for the run and served by every server, $WARMUP s warm-up then $SECONDS_EACH s measured, loadgen timeout 2 s; processes, threads and PSS sampled halfway"
 	if [ "$RUNS" -gt 1 ]; then
 		echo "- rounds: $RUNS, each of every server in turn; the table shows the median of $RUNS runs (errors: their sum)"
@@ -223,7 +220,7 @@ conditions() { # HOST
 	done
 }
 
-# How issue 9's targets fared, in one line for the end of the progress.
+# How the targets fared, in one line for the end of the progress.
 ratio_summary() { # RATIO_TABLE
 	local met missed
 
@@ -232,56 +229,102 @@ ratio_summary() { # RATIO_TABLE
 	if [ $((met + missed)) -eq 0 ]; then
 		say "no ratios: no kit server was measured beside its peer"
 	else
-		say "issue 9's targets: $met met, $missed missed (ratios in bench.md)"
+		say "ratio targets: $met met, $missed missed (ratios in bench.md)"
+	fi
+}
+
+# medians_csv CSV: server,scenario,req_per_s with the median of the rounds,
+# in the order they ran: what the chart shows.
+medians_csv() {
+	awk -F, "$MEDIAN_AWK"'
+	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	{
+		key = $col["server"] "," $col["scenario"]
+		if (!(key in n))
+			order[++keys] = key
+		v[key, ++n[key]] = $col["req_per_s"] + 0
+	}
+	END {
+		print "server,scenario,req_per_s"
+		for (k = 1; k <= keys; k++) {
+			for (i = 1; i <= n[order[k]]; i++)
+				w[i] = v[order[k], i]
+			printf "%s,%.0f\n", order[k], median(w, n[order[k]])
+		}
+	}' "$1"
+}
+
+# The optional parts (extras.sh), where they ran.
+extras_section() {
+	if [ -s "$OUT/wrk.csv" ]; then
+		echo
+		echo "## loadgen beside wrk (64 keep-alive clients, 1 KiB, req/s)"
+		echo
+		echo "If wrk drove the same server much faster, the table above would"
+		echo "measure loadgen, not the servers."
+		echo
+		awk -F, "$MEDIAN_AWK"'NR > 1 { k = $1 " with " $2; if (!(k in n)) o[++m] = k
+			v[k, ++n[k]] = $3; all[k] = all[k] " " $3 }
+		END { for (i = 1; i <= m; i++) { for (j = 1; j <= n[o[i]]; j++) w[j] = v[o[i], j]
+			printf "- %s: median %.0f (runs:%s)\n", o[i], median(w, n[o[i]]), all[o[i]] } }' "$OUT/wrk.csv"
+	fi
+	if [ -s "$OUT/hold.csv" ]; then
+		echo
+		echo "## event holding $HOLD idle keep-alive connections (16 clients working)"
+		echo
+		awk -F, "$MEDIAN_AWK"'NR == 1 { next }
+		$1 == "without-idle" { a[++na] = $2; if (pss0 == "") pss0 = $4 }
+		$1 == "idle-held" { pss1 = $4; held = $5 }
+		$1 == "with-idle" { b[++nb] = $2 }
+		END {
+			if (!na || !nb || !held) { print "The idle connections were not all held; see hold.csv."; exit }
+			x = median(b, nb) / median(a, na); per = (pss1 - pss0) / held
+			printf "- req/s with them / without: x%.2f (target >= 0.90: %s)\n", x, (x >= 0.9) ? "met" : "missed"
+			printf "- PSS per idle connection: %.2f KiB (%d held; target <= 4 KiB: %s)\n", per, held, (per <= 4) ? "met" : "missed"
+		}' "$OUT/hold.csv"
 	fi
 }
 
 write_report() { # HOST
-	local host=$1 table ratios notes="" n title sub runs_said note
+	local host=$1 report title sub runs_said n
 
 	[ -s "$CSV" ] || return 0
 	printf '%s\n' "${SCENARIOS[@]}" >"$RUN_DIR/scenarios"
-	table=$(markdown_table "$CSV" "$RUN_DIR/scenarios")
-	ratios=$(ratio_section "$CSV")
-	for n in "${NOTES[@]}"; do
-		notes+="- $n"$'\n'
-	done
 	runs_said="one run"
 	[ "$RUNS" -eq 1 ] || runs_said="median of $RUNS runs"
-	note="Each row: $runs_said of that server and scenario."
 	title="Requests per second ($host, $CORES cores, $SECONDS_EACH s a run, $runs_said)"
-	sub="higher is better; 1 KiB file, 1m-16: 1 MiB; $PLACEMENT"
-	awk -F, -v title="$title" -v subtitle="$sub" \
-		-v value=req_per_s -v unit="requests/s" \
-		-f "$HERE/chart.awk" "$CSV" >"$OUT/bench.svg"
+	sub="higher is better; 1 KiB file (1m-16: 1 MiB); $PLACEMENT_SHORT"
+	medians_csv "$CSV" >"$RUN_DIR/medians.csv"
+	"$REPORT_ROOT/labs/plot/svgplot" -i "$RUN_DIR/medians.csv" \
+		-o "$OUT/bench.svg" -t bar -x scenario -y req_per_s -s server \
+		-T "$title" -N "$sub" -X scenario -Y requests/s ||
+		say "the chart could not be drawn"
+	# What is printed is what bench.md holds, under its title line.
+	report=$(
+		conditions "$host"
+		echo
+		echo "Each row: $runs_said of that server and scenario."
+		echo
+		markdown_table "$CSV" "$RUN_DIR/scenarios"
+		if [ "${#NOTES[@]}" -gt 0 ]; then
+			echo
+			for n in "${NOTES[@]}"; do echo "- $n"; done
+		fi
+		echo
+		ratio_section "$CSV"
+		extras_section
+	)
 	{
 		echo "# make bench: $host, $(date '+%Y-%m-%d %H:%M:%S %Z')"
 		echo
-		conditions "$host"
-		echo
-		echo "$note"
-		echo
-		echo "$table"
-		if [ -n "$notes" ]; then
-			echo
-			printf '%s' "$notes"
-		fi
-		echo
-		echo "$ratios"
+		echo "$report"
 		echo
 		echo "Chart: bench.svg. Every number loadgen measured, every round: bench.csv. Server error logs: logs/."
 	} >"$OUT/bench.md"
 	echo
-	conditions "$host"
-	echo
-	echo "$note"
-	echo
-	echo "$table"
-	[ -z "$notes" ] || { echo; printf '%s' "$notes"; }
-	echo
-	echo "$ratios"
+	echo "$report"
 	echo
 	echo "Results in $OUT:"
 	echo "  bench.md (conditions, table, ratios), bench.csv (every column, every round), bench.svg (chart)"
-	ratio_summary "$ratios"
+	ratio_summary "$(ratio_table "$CSV")"
 }

@@ -271,7 +271,7 @@ function text(x, y, s, extra) {
 	printf "<text x=\"%.1f\" y=\"%.1f\"%s>%s</text>\n", x, y, extra, esc(s)
 }
 
-function draw_y_axis(    v, d, e, y) {
+function draw_y_axis(    e, y) {
 	if (logy) {
 		for (e = lmin; e <= lmax; e++) {
 			y = sy(10 ^ e)
@@ -281,26 +281,33 @@ function draw_y_axis(    v, d, e, y) {
 		}
 		return
 	}
-	d = decimals(ystep)
-	for (v = ymin; v <= ymax + ystep / 1000; v += ystep) {
-		y = sy(v)
-		grid_line(PX0, y, PX1, y)
-		text(PX0 - 6, y + 4, fmt(v, d), " text-anchor=\"end\"")
-	}
+	linear_ticks(ymin, ymax, ystep, 1)
 }
 
-function draw_x_axis(    v, d, x, c) {
+function draw_x_axis(    c) {
 	if (type == "bar") {
 		for (c = 1; c <= ncat; c++)
 			text(sx(c), PY1 + 18, cname[c],
 			     " text-anchor=\"middle\"")
 		return
 	}
-	d = decimals(xstep)
-	for (v = xmin; v <= xmax + xstep / 1000; v += xstep) {
-		x = sx(v)
-		grid_line(x, PY0, x, PY1)
-		text(x, PY1 + 18, fmt(v, d), " text-anchor=\"middle\"")
+	linear_ticks(xmin, xmax, xstep, 0)
+}
+
+# A grid line and a label at every STEP from LO to HI, along the y axis
+# (IS_Y) or the x axis.
+function linear_ticks(lo, hi, step, is_y,    v, d, p) {
+	d = decimals(step)
+	for (v = lo; v <= hi + step / 1000; v += step) {
+		if (is_y) {
+			p = sy(v)
+			grid_line(PX0, p, PX1, p)
+			text(PX0 - 6, p + 4, fmt(v, d), " text-anchor=\"end\"")
+		} else {
+			p = sx(v)
+			grid_line(p, PY0, p, PY1)
+			text(p, PY1 + 18, fmt(v, d), " text-anchor=\"middle\"")
+		}
 	}
 }
 
@@ -359,15 +366,37 @@ function draw_bars(    s, k, c, slot, bw, x, y, base, d) {
 			x = PX0 + (px[s, k] - 1) * slot + slot * 0.1 + \
 			    (s - 1) * bw
 			y = sy(py[s, k])
+			# The exact value as a tooltip, then above the bar
+			# (written upwards where bars are narrow).
 			printf "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" " \
-			       "height=\"%.1f\" fill=\"%s\"/>\n", x,
+			       "height=\"%.1f\" fill=\"%s\"><title>%s, %s: " \
+			       "%s</title></rect>\n", x,
 			       (y < base ? y : base), bw - 2,
-			       (y < base ? base - y : y - base), c
-			text(x + (bw - 2) / 2, (y < base ? y : base) - 4,
-			     bar_label(py[s, k], d),
-			     " text-anchor=\"middle\" font-size=\"10\"")
+			       (y < base ? base - y : y - base), c,
+			       esc(sname[s]), esc(cname[px[s, k]]),
+			       bar_label(py[s, k], d)
+			if (bw >= 24)
+				text(x + (bw - 2) / 2, (y < base ? y : base) - 4,
+				     bar_label(py[s, k], d),
+				     " text-anchor=\"middle\" font-size=\"10\"")
+			else
+				printf "<text transform=\"translate(%.1f,%.1f) " \
+				       "rotate(-90)\" font-size=\"9\">%s</text>\n",
+				       x + bw / 2 + 2, (y < base ? y : base) - 3,
+				       bar_label(py[s, k], d)
 		}
 		print "</g>"
+	}
+}
+
+# Bars at least 12 px wide: many series and categories widen the plot.
+function bar_width(    need) {
+	if (type != "bar")
+		return
+	need = ncat * nseries * 14 / 0.8
+	if (need > PX1 - PX0) {
+		PX1 = PX0 + need
+		W = PX1 + 200
 	}
 }
 
@@ -412,6 +441,7 @@ END {
 	find_ranges()
 	x_scale()
 	y_scale()
+	bar_width()
 	legend_width()
 	print "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
 	printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" " \

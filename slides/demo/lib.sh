@@ -18,7 +18,7 @@ KIT_BIN=${KIT_BIN:-.}
 KIT_BUILD=${KIT_BUILD:-build/plain}
 case $KIT_BIN in /*) ;; *) KIT_BIN=$DEMO_ROOT/$KIT_BIN ;; esac
 case $KIT_BUILD in /*) ;; *) KIT_BUILD=$DEMO_ROOT/$KIT_BUILD ;; esac
-# port_in_use, pick_port, process_alive, group_pids, now_ms
+# the kit's shell library: kit_start, kit_stop, kit_children, pick_port
 source "$DEMO_ROOT/common/kit.sh"
 RAWCLIENT=$KIT_BUILD/tests/tools/rawclient
 
@@ -62,34 +62,22 @@ need_binary() {
 
 # start_server BINARY DIRECTIVE...: run it in its own session on a free
 # port of 127.0.0.1 and wait until it answers (10 s at most). Another
-# program may take the port between the look and the bind: then again.
+# program may take the port between the look and the bind: the server
+# then exits with status 3 and kit_start tries another port.
 start_server() {
-	local bin=$1 attempt
+	local bin=$1
 	shift
 	need_binary "$bin"
 	SRV_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kit-demo.XXXXXX") || exit 1
-	for attempt in 1 2 3 4 5; do
-		PORT=$(pick_port) || { echo "no free port found" >&2; exit 1; }
-		setsid "$bin" -c "Listen 127.0.0.1:$PORT" -c "LabHandlers On" \
-			-c "ErrorLog $SRV_DIR/error.log" \
-			-c "PidFile $SRV_DIR/pid" \
-			-c "CustomLog $SRV_DIR/access.log" \
-			"$@" </dev/null >"$SRV_DIR/stdout" 2>"$SRV_DIR/stderr" &
-		SRV_PID=$!
-		wait_until_up && break
-		if kill -0 "$SRV_PID" 2>/dev/null; then  # alive but silent
-			echo "the server does not answer on port $PORT" >&2
-			exit 1                  # the EXIT trap stops it
-		fi
-		wait "$SRV_PID" 2>/dev/null
-		SRV_PID=""
-		if ! grep -qi 'in use' "$SRV_DIR/stderr" 2>/dev/null; then
-			echo "the server did not start:" >&2
-			cat "$SRV_DIR/stderr" "$SRV_DIR/error.log" >&2 2>/dev/null
-			exit 1
-		fi
-	done
-	[ -n "$SRV_PID" ] || { echo "no port could be bound" >&2; exit 1; }
+	if ! kit_start -o "$SRV_DIR/stdout" -e "$SRV_DIR/stderr" -- "$bin" \
+		-c "Listen 127.0.0.1:@PORT@" -c "LabHandlers On" \
+		-c "ErrorLog $SRV_DIR/error.log" -c "PidFile $SRV_DIR/pid" \
+		-c "CustomLog $SRV_DIR/access.log" "$@"; then
+		echo "the server did not start: $KIT_WHY" >&2
+		cat "$SRV_DIR/stderr" "$SRV_DIR/error.log" >&2 2>/dev/null
+		exit 1
+	fi
+	SRV_PID=$KIT_PID PORT=$KIT_PORT
 	# The same process, unless setsid had to fork: the PidFile is the truth.
 	[ -s "$SRV_DIR/pid" ] && SRV_PID=$(cat "$SRV_DIR/pid")
 	say "server: ${bin#"$DEMO_ROOT"/} (pid $SRV_PID) on 127.0.0.1:$PORT"
@@ -102,35 +90,15 @@ start_server() {
 	fi
 }
 
-# True once the server answers; false if it died or after 10 s.
-wait_until_up() {
-	local deadline=$((SECONDS + 10))
-	until curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/"; do
-		kill -0 "$SRV_PID" 2>/dev/null || return 1
-		[ "$SECONDS" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
-
-# The stop: TERM to the server's process group, KILL after 5 s; then the
-# clients. Runs on every exit.
+# The stop: the clients, then TERM to the server's process group, KILL
+# after 5 s (kit_stop). Runs on every exit.
 cleanup() {
-	local pid deadline
-	for pid in "${CLIENT_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+	local pid
+	kit_end "${CLIENT_PIDS[@]}"
+	for pid in "$SRV_PID" "${KIT_STARTING:-}"; do
+		kit_stop "$pid"
 	done
-	if [ -n "$SRV_PID" ]; then
-		kill -TERM -- "-$SRV_PID" 2>/dev/null
-		deadline=$((SECONDS + 5))
-		while kill -0 "$SRV_PID" 2>/dev/null &&
-		      [ "$SECONDS" -lt "$deadline" ]; do
-			sleep 0.1
-		done
-		kill -KILL -- "-$SRV_PID" 2>/dev/null
-		wait "$SRV_PID" 2>/dev/null
-		SRV_PID=""
-	fi
+	SRV_PID=""
 	[ -n "$SRV_DIR" ] && rm -rf "$SRV_DIR"
 	SRV_DIR=""
 }
@@ -140,14 +108,12 @@ trap 'exit 130' INT TERM
 # status KEY: one value of /server-status?auto ("" if it did not answer
 # within 1 s: it needs an idle worker too).
 status() {
-	curl -s --max-time 1 "http://127.0.0.1:$PORT/server-status?auto" |
-		tr -d '\r' | awk -v key="$1" 'index($0, key ": ") == 1 {
-			print substr($0, length(key) + 3); exit }'
+	kit_status_value "$PORT" "$1" 1
 }
 
 # Live children of the master.
 children() {
-	ps -o pid= --ppid "$SRV_PID" 2>/dev/null | wc -l
+	kit_children "$SRV_PID" | wc -l
 }
 
 # Requests answered so far: lines of the access log.

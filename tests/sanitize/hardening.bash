@@ -13,13 +13,7 @@
 # These suites test several servers each, one test per server, each test
 # pointing helpers.bash at its binary first.
 use_mpm() { # prefork | worker | event: skips the test if it is not built
-	MPM=$1
-	case $1 in
-	prefork) MPM_DIR=01-prefork ;;
-	worker) MPM_DIR=02-worker ;;
-	event) MPM_DIR=03-event ;;
-	esac
-	BIN="$(in_root "${KIT_BIN:-.}")/$MPM_DIR/$MPM"
+	set_mpm "$1" || return 1
 	[ -x "$BIN" ] || skip "$MPM is not built ($BIN)"
 }
 
@@ -59,12 +53,7 @@ load_wait() {
 
 # Stop loads still running (from teardown, after a failed assertion).
 load_kill() {
-	local pid
-
-	for pid in "${LOADS[@]}"; do
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
+	kit_end "${LOADS[@]}"
 	LOADS=()
 }
 
@@ -93,10 +82,10 @@ load_summary() {
 
 # ---- /proc ----
 
-# The master and its live children.
+# The server's processes: the master and its live children, its process
+# group (common/kit.sh).
 server_pids() {
-	echo "$SRV_PID"
-	children_pids
+	group_pids "$SRV_PID"
 }
 
 fd_count() { # PID
@@ -107,23 +96,13 @@ fd_count() { # PID
 }
 
 pss_kb() { # PID: proportional set size in KiB
-	awk '/^Pss:/ { print $2; exit }' "/proc/$1/smaps_rollup" 2>/dev/null ||
-		echo 0
+	kit_pss_kib "$1"
 }
 
 # utime + stime in clock ticks of each PID given (threads included),
-# summed. The command name in field 2 may hold spaces: count fields from
-# the ')' that ends it.
+# summed (common/kit.sh).
 cpu_ticks() { # PID...
-	local pid total=0 rest f
-
-	for pid in "$@"; do
-		rest="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
-		# After ") " comes field 3 (state); utime and stime are 14, 15.
-		read -ra f <<<"${rest##*) }"
-		total=$((total + f[11] + f[12]))
-	done
-	echo "$total"
+	kit_cpu_ticks "$@"
 }
 
 # cpu_ms_over SECONDS PID...: CPU milliseconds the PIDs used in SECONDS.

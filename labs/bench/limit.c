@@ -7,9 +7,9 @@
  * bytes the kit's servers send for files/1k.txt: a 261-byte head and a
  * 1024-byte body), so there is no parsing, no file, no Date, no log, no
  * scoreboard. What is left is the kernel's share: the syscalls and the
- * loopback TCP stack. The kit's event MPM is measured against it in
- * labs/perf/compare.sh; the gap between the two is what the HTTP core and
- * the MPM cost (labs/perf/README.md, "where the time goes").
+ * loopback TCP stack. `make bench LIMIT=1` (and `make perf`) measure the
+ * kit's servers against it; the gap between event and limit is what the
+ * HTTP core and the MPM cost (labs/bench/README.md, "Where the time goes").
  *
  * Shape: one process per core (like nginx's worker_processes), each with its
  * own epoll set over the one listening socket; EPOLLEXCLUSIVE wakes one of
@@ -17,6 +17,8 @@
  * level-triggered, so a short read simply waits for the next event.
  *
  * Usage: limit PORT [PROCESSES]   (listens on 127.0.0.1; stop with TERM)
+ * Exit status 3 when PORT is taken, as the kit's servers do
+ * (SERVER_EXIT_ADDRESS_IN_USE), so that one retry loop serves all.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -34,6 +36,7 @@
 #define HEAD_MAX     4096  /* a request head longer than this is dropped */
 #define BODY_BYTES   1024
 #define EVENTS_MAX   256
+#define EXIT_ADDRESS_IN_USE 3 /* as common/server.h's */
 
 /* What has been received of a connection's current request head. */
 struct slot {
@@ -84,8 +87,13 @@ static int listen_on(int port)
 		die("socket");
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
 		die("setsockopt(SO_REUSEADDR)");
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (errno == EADDRINUSE) {
+			fprintf(stderr, "limit: port %d is in use\n", port);
+			exit(EXIT_ADDRESS_IN_USE);
+		}
 		die("bind");
+	}
 	if (listen(fd, 511) < 0)
 		die("listen");
 	return fd;
@@ -218,7 +226,7 @@ int main(int argc, char **argv)
 			run_loop(lfd);
 	}
 	/* The first process serves too. TERM to the process group (the way
-	 * compare.sh stops it) ends them all. */
+	 * common/kit.sh's kit_stop stops a server) ends them all. */
 	run_loop(lfd);
 	return 0;
 }
