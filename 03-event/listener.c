@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -323,13 +324,24 @@ static void take_back_all(struct listener *l)
  * those it has (lingering ones aside) stay below ThreadsPerChild +
  * factor * idle threads. Beyond that, new clients wait in the kernel's
  * backlog, where a child with more idle threads can take them. */
+static long connection_limit(const struct listener *l, long idle)
+{
+	double factor = l->srv->cfg.async_request_worker_factor;
+
+	return l->threads + (long)(factor * (double)idle);
+}
+
+/* Connections that count against the limit: lingering ones do not. */
+static long counted_connections(const struct listener *l)
+{
+	return (long)l->conns - (long)l->lists[CS_LINGER].count;
+}
+
 static bool below_connection_limit(const struct listener *l)
 {
 	long idle = l->threads - (long)l->lists[CS_IN_WORKER].count;
-	long conns = (long)l->conns - (long)l->lists[CS_LINGER].count;
-	double factor = l->srv->cfg.async_request_worker_factor;
 
-	return conns < l->threads + (long)(factor * (double)idle);
+	return counted_connections(l) < connection_limit(l, idle);
 }
 
 /* Put the listening sockets in the epoll set, or take them out. With
@@ -355,6 +367,41 @@ static void update_accepting(struct listener *l)
 	}
 	l->accepting = want;
 	sb_proc_set_accepting(l->proc, want);
+}
+
+/* Is a client waiting in the kernel's backlog of a listening socket? */
+static bool newcomer_waiting(const struct listener *l)
+{
+	struct pollfd pfd[CONFIG_MAX_LISTEN];
+	int i;
+
+	for (i = 0; i < l->listen_count; i++)
+		pfd[i] = (struct pollfd){ .fd = l->listen_src[i].fd,
+					  .events = POLLIN };
+	return poll(pfd, (nfds_t)l->listen_count, 0) > 0;
+}
+
+/* A child full even if all its threads were idle, while a client waits
+ * in the backlog that no other child takes: while the master can, it
+ * spawns a child for it (a starting child counts as accepting). When it
+ * cannot (ServerLimit, MaxRequestWorkers), close the oldest idle
+ * keep-alive connections, those nearest their KeepAliveTimeout anyway,
+ * until one more fits. An idle client loses nothing (it reconnects for
+ * its next request, as HTTP allows); a newcomer never waits behind idle
+ * ones. A child full only because its threads are busy for a moment
+ * closes nothing: the threads finish, and it accepts again. */
+static void make_room_for_newcomer(struct listener *l)
+{
+	long full = connection_limit(l, l->threads);
+
+	if (l->accepting || l->stopping || l->now < l->accept_paused_until ||
+	    counted_connections(l) < full ||
+	    l->lists[CS_KEEPALIVE].head == NULL || !newcomer_waiting(l) ||
+	    sb_other_child_accepting(the_scoreboard, l->proc) ||
+	    master_could_spawn(l->srv))
+		return;
+	while (l->lists[CS_KEEPALIVE].head && counted_connections(l) >= full)
+		close_unless_request_came(l, l->lists[CS_KEEPALIVE].head);
 }
 
 /* accept() failed: out of descriptors or memory means the connection
@@ -469,6 +516,7 @@ bool listener_run(struct listener *l, struct worker_pool *pool)
 		if (l->stopping && l->conns == 0)
 			return true;
 		dispatch(l);
+		make_room_for_newcomer(l);
 		update_accepting(l);
 	}
 }

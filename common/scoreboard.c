@@ -253,10 +253,11 @@ void sb_proc_start(struct scoreboard *sb, int slot, pid_t pid)
 
 	if (p == NULL)
 		return;
+	/* Only what the master knows. The child may be running already and
+	 * may have published its own fields (accepting, connections): a
+	 * reset here could overwrite them, and the child would not publish
+	 * them again until they change. sb_proc_exited reset them. */
 	STORE(p->generation, LOAD(sb->generation));
-	STORE(p->quiescing, 0);
-	STORE(p->not_accepting, 0);
-	sb_proc_set_conns(p, 0, 0, 0, 0);
 	STORE(p->pid, pid);
 }
 
@@ -269,6 +270,7 @@ void sb_proc_exited(struct scoreboard *sb, int slot)
 		return;
 	STORE(p->pid, 0);
 	STORE(p->quiescing, 0);
+	STORE(p->not_accepting, 0);
 	sb_proc_set_conns(p, 0, 0, 0, 0);
 	/* A crashed child could not tidy its workers' slots: do it for it. */
 	for (t = 0; t < sb->thread_limit; t++)
@@ -308,6 +310,23 @@ enum sb_state sb_get_state(const struct sb_worker *w)
 pid_t sb_proc_pid(const struct sb_process *p)
 {
 	return p ? LOAD(p->pid) : 0;
+}
+
+bool sb_other_child_accepting(const struct scoreboard *sb,
+			      const struct sb_process *self)
+{
+	uint32_t generation = LOAD(sb->generation);
+	int slot;
+
+	for (slot = 0; slot < sb->server_limit; slot++) {
+		const struct sb_process *p = &sb->procs[slot];
+
+		if (p != self && LOAD(p->pid) != 0 && !LOAD(p->quiescing) &&
+		    LOAD(p->generation) == generation &&
+		    !LOAD(p->not_accepting))
+			return true;
+	}
+	return false;
 }
 
 bool sb_state_is_busy(enum sb_state state)

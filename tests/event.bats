@@ -204,6 +204,50 @@ fast_get() {
 	assert_contains "$(http_get /server-status)" "keep-alive"
 }
 
+# Children of 4 threads that take 4 + 1 x idle threads connections: 8
+# idle keep-alive connections fill one.
+SMALL_CHILDREN=(-c 'StartServers 1' -c 'ThreadsPerChild 4'
+	-c 'AsyncRequestWorkerFactor 1' -c 'MinSpareThreads 1'
+	-c 'MaxSpareThreads 8' -c 'KeepAliveTimeout 30')
+
+@test "children full of idle keep-alive clients: the master spawns, all are answered" {
+	start_server "${SMALL_CHILDREN[@]}" -c 'ServerLimit 4' \
+		-c 'MaxRequestWorkers 16'
+	# 20 clients, more than two full children take: a third is needed.
+	"$RAW" -r -k 20 -t 8000 "$PORT" "$GET_1K" >"$BATS_TEST_TMPDIR/held" \
+		2>&1 3>&- &
+	CLIENTS+=($!)
+	wait_until -t 15 status_at_least ConnsAsyncKeepAlive 20 ||
+		fail "only $(status_auto ConnsAsyncKeepAlive) of 20 held," \
+			"$(status_auto Processes) processes"
+	status_at_least Processes 3 ||
+		fail "$(status_auto Processes) processes hold 20 connections"
+	fast_get /files/1k.txt
+	# Every connection counted once: the 20, plus the one asking.
+	status="$(http_get '/server-status?auto' | tr -d '\r')"
+	assert_contains "$status" "ConnsAsyncKeepAlive: 20"
+	assert_contains "$status" "ConnsTotal: 21"
+	wait "${CLIENTS[0]}" || true
+	CLIENTS=()
+	assert_equal "$(grep -c '^HTTP/1.1 200' "$BATS_TEST_TMPDIR/held")" 20 \
+		"idle clients answered"
+}
+
+@test "at ServerLimit, a full child closes its oldest idle keep-alive for a newcomer" {
+	start_server "${SMALL_CHILDREN[@]}" -c 'ServerLimit 1' \
+		-c 'MaxRequestWorkers 4'
+	hold 8
+	# The child is full once the 8 are in (4 + 1 x 4 idle threads), so
+	# each request that asks is a newcomer: without room made it would
+	# wait 30 s for a KeepAliveTimeout. With room made, the oldest of the
+	# 8 are closed, one for each newcomer that finds the child full.
+	wait_until -t 10 status_at_least ConnsAsyncKeepAlive 4 ||
+		fail "only $(status_auto ConnsAsyncKeepAlive) of 8 held"
+	fast_get /files/1k.txt
+	fast_get '/server-status?auto'
+	assert_equal "$(child_count)" 1 "children"
+}
+
 @test "USR1 (graceful restart) during a load loses no request" {
 	start_server -c 'StartServers 2' -c 'ThreadsPerChild 5' \
 		-c 'MinSpareThreads 5' -c 'MaxSpareThreads 20'
