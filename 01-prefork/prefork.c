@@ -111,9 +111,9 @@ static int prefork_child_main(struct server *srv, int slot)
 			break;
 		sb_set_state(w, SB_READY);
 	}
-	/* Leaving: 'G' while this child winds down, '.' once it is gone (the
-	 * master frees the slot for good when it reaps us). */
-	sb_set_state(w, SB_GRACEFUL);
+	/* After a USR1 the slot showed 'G' while this child finished its
+	 * connection (sb_set_state does that for a quiescing process); now
+	 * it is '.' (the master frees the slot for good when it reaps us). */
 	sb_set_state(w, SB_DEAD);
 	return status;
 }

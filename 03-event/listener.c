@@ -248,10 +248,10 @@ static void start_linger(struct listener *l, struct ev_conn *ec)
 	enter_state(l, ec, CS_LINGER);
 }
 
-/* Stopping: an idle keep-alive connection has no request in flight, so
- * it closes, unless the client's next request has just arrived (then it
- * is served, with "Connection: close"). Looking first makes the race that
- * every keep-alive close has with a client's next request much shorter. */
+/* Closing an idle keep-alive connection to make room: unless the
+ * client's next request has just arrived (then it is served). Looking
+ * first makes the race that every keep-alive close has with a client's
+ * next request much shorter. */
 static void close_unless_request_came(struct listener *l, struct ev_conn *ec)
 {
 	char byte;
@@ -270,8 +270,6 @@ static void take_back_armed(struct listener *l, struct ev_conn *ec,
 	queue_in(l, ec, CS_KEEPALIVE);
 	if (request_came)
 		read_head(l, ec);       /* its epoll event came and went */
-	else if (l->stopping)
-		close_unless_request_came(l, ec);
 }
 
 static void take_back(struct listener *l, struct ev_conn *ec)
@@ -288,10 +286,7 @@ static void take_back(struct listener *l, struct ev_conn *ec)
 			take_back_armed(l, ec, request_came);
 			break;
 		}
-		if (l->stopping) {
-			close_unless_request_came(l, ec);
-			break;
-		}
+		/* Stopping gracefully too: see begin_graceful_stop. */
 		detach_if_idle(ec);
 		enter_state(l, ec, CS_KEEPALIVE);
 		break;
@@ -435,8 +430,10 @@ static void accept_connections(struct listener *l, int listen_fd)
 
 /* ---- The loop ----------------------------------------------------------- */
 
-/* Stop accepting, close idle keep-alive connections (no request is in
- * flight on them), let every other connection finish. */
+/* Stop accepting and let every connection finish. An idle keep-alive
+ * connection is kept too, until its next request (answered with
+ * "Connection: close") or its KeepAliveTimeout: closing it could cross
+ * a request its client is sending right now, which would be lost. */
 static void begin_graceful_stop(struct listener *l)
 {
 	int i;
@@ -448,8 +445,7 @@ static void begin_graceful_stop(struct listener *l)
 	for (i = 0; i < l->listen_count; i++)
 		close(l->listen_src[i].fd);
 	server_mark_stopping();        /* no more keep-alive (conn.c) */
-	while (l->lists[CS_KEEPALIVE].head)
-		close_unless_request_came(l, l->lists[CS_KEEPALIVE].head);
+	worker_pool_show_graceful(l->pool);
 }
 
 /* Apache's event columns of /server-status, for this process. */

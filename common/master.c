@@ -63,16 +63,21 @@ struct master {
 
 /* ---- The child's side of fork() ---------------------------------------- */
 
+/* Set with server_stop, for the threads that do not take signals. */
+static int child_stop_now;
+
 /* A child's signals mean something else than the master's: TERM, HUP and
  * INT stop now, USR1 and WINCH finish the current work and exit. */
 static void child_on_signal(int sig)
 {
 	int saved = errno;
 
-	if (sig == SIGUSR1 || sig == SIGWINCH)
+	if (sig == SIGUSR1 || sig == SIGWINCH) {
 		server_graceful = 1;
-	else
+	} else {
 		server_stop = 1;
+		__atomic_store_n(&child_stop_now, 1, __ATOMIC_RELAXED);
+	}
 	server_mark_stopping();
 	if (write(server_wake_fd[1], "!", 1) < 0) {
 		/* Pipe full: a wake-up is pending already. */
@@ -150,6 +155,11 @@ static void run_child(struct master *m, int slot, uint32_t generation,
 int child_should_stop(void)
 {
 	return server_stop || server_graceful;
+}
+
+bool child_must_stop_now(void)
+{
+	return __atomic_load_n(&child_stop_now, __ATOMIC_RELAXED) != 0;
 }
 
 /* ---- Spawning and reaping ---------------------------------------------- */

@@ -42,6 +42,11 @@ int master_run(struct server *srv, child_main_fn child_main);
  * that reaches MaxConnectionsPerChild leaves its own loop. */
 int child_should_stop(void);
 
+/* In a child, from any thread: TERM, HUP or INT came (stop now, not
+ * gracefully). An idle keep-alive connection closes then; in a graceful
+ * stop it waits for its next request or KeepAliveTimeout. */
+bool child_must_stop_now(void);
+
 /* In a child (event): could the master still start a child of the current
  * generation for new clients? True while the children that are not on
  * their way out are fewer than MaxRequestWorkers / ThreadsPerChild and a

@@ -206,12 +206,32 @@ static void claim_slot(struct sb_worker *w)
 	      the_scoreboard ? LOAD(the_scoreboard->generation) : 0);
 }
 
+/* Is the process that owns w's slot on its way out (graceful stop)? */
+static bool owner_is_quiescing(const struct sb_worker *w)
+{
+	const struct scoreboard *sb = the_scoreboard;
+	size_t index, nworkers;
+
+	if (sb == NULL || w < sb->workers)
+		return false;
+	index = (size_t)(w - sb->workers);
+	nworkers = (size_t)sb->server_limit * (size_t)sb->thread_limit;
+	if (index >= nworkers)
+		return false;   /* a scoreboard of a unit test's own */
+	return LOAD(sb->procs[index / (size_t)sb->thread_limit].quiescing);
+}
+
+/* A worker of a process in a graceful stop shows 'G' whatever it does,
+ * as it finishes (Apache's "gracefully finishing"), until its slot is
+ * '.' again. */
 void sb_set_state(struct sb_worker *w, enum sb_state state)
 {
 	uint32_t old;
 
 	if (w == NULL)
 		return;
+	if (state != SB_DEAD && owner_is_quiescing(w))
+		state = SB_GRACEFUL;
 	old = LOAD(w->state);
 	if ((old == SB_DEAD || old == SB_STARTING) && state != SB_DEAD)
 		claim_slot(w);

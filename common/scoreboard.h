@@ -84,7 +84,8 @@ void scoreboard_restart(struct scoreboard *sb, bool reset_counters);
 struct sb_worker *scoreboard_worker(struct scoreboard *sb, int proc,
 				    int thread);
 
-/* Owner-side updates. */
+/* Owner-side updates. While the owner's process is quiescing (a graceful
+ * stop), every state but '.' is shown as 'G'. */
 void sb_set_state(struct sb_worker *w, enum sb_state state);
 void sb_request_start(struct sb_worker *w, const char *request_line,
 		      size_t len);

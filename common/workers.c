@@ -42,6 +42,7 @@ struct worker_pool {
 	int idle;               /* threads waiting on `work` */
 	int running;            /* threads that have not exited */
 	bool stopping;
+	bool graceful;          /* the child stops gracefully: show 'G' */
 
 	/* Written before the first thread starts, read-only afterwards. */
 	int capacity;           /* ThreadsPerChild: ring size and threads */
@@ -63,8 +64,13 @@ static struct conn *pool_take(struct worker_pool *p, struct sb_worker *sbw)
 	pthread_cond_broadcast(&p->changed);
 	/* A while, not an if: a wake-up can be spurious, or another thread
 	 * may have taken the connection first. */
-	while (p->queued == 0 && !p->stopping)
+	while (p->queued == 0 && !p->stopping) {
 		pthread_cond_wait(&p->work, &p->lock);
+		/* The child began a graceful stop: sb_set_state shows the
+		 * waiting thread as 'G' from now on. */
+		if (p->graceful && sb_get_state(sbw) != SB_GRACEFUL)
+			sb_set_state(sbw, SB_READY);
+	}
 	p->idle--;
 	if (p->queued > 0) {
 		c = p->ring[p->head];
@@ -221,6 +227,14 @@ bool worker_pool_wait_idle(struct worker_pool *p, int timeout_ms)
 	idle = p->idle > p->queued;
 	pthread_mutex_unlock(&p->lock);
 	return idle;
+}
+
+void worker_pool_show_graceful(struct worker_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->graceful = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
 }
 
 bool worker_pool_drain(struct worker_pool *p, int timeout_ms)

@@ -50,6 +50,10 @@ int worker_pool_idle(struct worker_pool *p);
  * pass a short timeout and look at their stop flags between calls. */
 bool worker_pool_wait_idle(struct worker_pool *p, int timeout_ms);
 
+/* The child stops gracefully (its process slot is quiescing): idle
+ * threads wake up once to show 'G', then wait for work as before. */
+void worker_pool_show_graceful(struct worker_pool *p);
+
 /* Stop the pool without blocking for long: idle threads exit at once, busy
  * ones after their job, queued connections are still served. Waits up to
  * timeout_ms and returns true once every thread has exited. Call it again

@@ -248,39 +248,33 @@ SMALL_CHILDREN=(-c 'StartServers 1' -c 'ThreadsPerChild 4'
 	assert_equal "$(child_count)" 1 "children"
 }
 
-@test "USR1 (graceful restart) during a load loses no request" {
+@test "USR1 (graceful restart) under keep-alive load, three times: not one request lost" {
 	start_server -c 'StartServers 2' -c 'ThreadsPerChild 5' \
 		-c 'MinSpareThreads 5' -c 'MaxSpareThreads 20'
-	codes="$BATS_TEST_TMPDIR/codes"
-	for j in 1 2 3; do
-		(
-			for i in $(seq 1 60); do
-				curl -s -o /dev/null -o /dev/null \
-					-w '%{http_code}\n' --max-time 10 \
-					"http://127.0.0.1:$PORT/files/1k.txt" \
-					"http://127.0.0.1:$PORT/"
-			done >"$codes.$j"
-		) 3>&- &
-		CLIENTS+=($!)
-	done
+	assert_graceful_restart_loses_nothing
+}
+
+@test "USR1: an idle keep-alive connection gets its next request answered, then closes" {
+	start_server -c 'StartServers 2' -c 'ThreadsPerChild 5' \
+		-c 'MinSpareThreads 5' -c 'MaxSpareThreads 20'
+	assert_idle_keepalive_survives_graceful_restart
+}
+
+@test "USR1: old children keep idle keep-alive connections only until KeepAliveTimeout" {
+	start_server -c 'StartServers 2' -c 'ThreadsPerChild 5' \
+		-c 'MinSpareThreads 5' -c 'MaxSpareThreads 20' \
+		-c 'KeepAliveTimeout 5'
 	before="$(children_pids)"
-	hold 20  # idle keep-alive connections the old children must close
-	started() { [ "$(cat "$codes".* | wc -l)" -ge 60 ]; }
-	wait_until -t 20 started || fail "the load did not start"
+	t0="$(now_ms)"
+	hold 20  # idle keep-alive connections on the old children
+	wait_until -t 4 status_at_least ConnsAsyncKeepAlive 20 ||
+		fail "only $(status_auto ConnsAsyncKeepAlive) held"
 	kill -USR1 "$SRV_PID"
-	sleep 0.5
-	kill -USR1 "$SRV_PID"
-	for pid in "${CLIENTS[@]:0:3}"; do
-		wait "$pid"
-	done
-	# The old children closed their idle keep-alive connections and
-	# finished: they do not wait for KeepAliveTimeout.
 	gone() { ! children_pids | grep -qxF "$before"; }
-	wait_until -t 4 gone || fail "old children still running"
-	all="$(cat "$codes".*)"
-	assert_equal "$(wc -l <<<"$all")" 360 "responses"
-	assert_equal "$(grep -vc '^200$' <<<"$all")" 0 "non-200 responses"
-	grep -q 'graceful restart' "$SRV_DIR/error.log"
+	sleep 0.5
+	! gone || fail "the old children left $(($(now_ms) - t0)) ms after" \
+		"their clients' answers, before KeepAliveTimeout 5"
+	wait_until -t 10 gone || fail "old children still running"
 	assert_alive
 }
 
