@@ -51,8 +51,14 @@ static void sleep_ms(long ms)
  * of its connection rate (labs/perf/README.md). */
 static int accept_next(int epfd)
 {
-	int listen_fd = net_listeners_wait(epfd, -1);
-	int fd;
+	int listen_fd, fd;
+
+	/* The descriptor reserve (net.c): the connection and its file. */
+	if (!net_descriptors_for(1)) {
+		sleep_ms(NET_ACCEPT_BACKOFF_MS);
+		return ACCEPT_NONE;
+	}
+	listen_fd = net_listeners_wait(epfd, -1);
 
 	if (listen_fd < 0)
 		return ACCEPT_NONE; /* a signal: the caller checks the flags */

@@ -339,6 +339,21 @@ static bool below_connection_limit(const struct listener *l)
 	return counted_connections(l) < connection_limit(l, idle);
 }
 
+/* The descriptor reserve (net.c): a new connection needs a descriptor,
+ * and each request a worker thread runs may open a file. Short of them,
+ * pause accepting for a moment (the wake-up is in next_timeout_ms). */
+static bool descriptors_left(struct listener *l)
+{
+	long files = (long)l->conns + 1;
+
+	if (files > l->threads)
+		files = l->threads;
+	if (net_descriptors_for((int)files))
+		return true;
+	l->accept_paused_until = l->now + NET_ACCEPT_BACKOFF_MS;
+	return false;
+}
+
 /* Put the listening sockets in the epoll set, or take them out. With
  * EPOLLEXCLUSIVE the kernel wakes one of the children waiting on a socket
  * for a new connection, not every child (README.md says why not
@@ -346,7 +361,7 @@ static bool below_connection_limit(const struct listener *l)
 static void update_accepting(struct listener *l)
 {
 	bool want = !l->stopping && l->now >= l->accept_paused_until &&
-		    below_connection_limit(l);
+		    below_connection_limit(l) && descriptors_left(l);
 	int i;
 
 	if (want == l->accepting)
