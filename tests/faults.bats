@@ -316,8 +316,11 @@ out_of_descriptors() {
 # 150 clients at once, a new connection per request, against processes
 # that may open 64 descriptors each: every request gets its file (no 503),
 # the excess waits in the listen backlog. A prefork child holds one
-# connection, so it never comes near its limit; worker and event reach it
-# and say so once.
+# connection, so it never comes near its limit; a worker child only when
+# more than about 24 of its threads are busy at once, which depends on
+# the machine; event holds every connection it accepts, so it reaches the
+# limit and says so, once. (The held connections above make worker reach
+# it for sure.)
 fd_limit_under_load() {
 	local lines
 
@@ -337,10 +340,9 @@ fd_limit_under_load() {
 	assert_no_error fd || return 1
 	lines="$(reserve_lines)"
 	case $MPM in
-	prefork) [ "$lines" -le 1 ] ;;
-	*) [ "$lines" -eq 1 ] ;;
-	esac || fail "$lines lines about the limit in the log, not one" ||
-		return 1
+	event) [ "$lines" -eq 1 ] ;;
+	*) [ "$lines" -le 1 ] ;;
+	esac || fail "$lines lines about the limit in the log" || return 1
 	assert_alive
 }
 
@@ -349,7 +351,7 @@ fd_limit_under_load() {
 	fd_limit_under_load
 }
 
-@test "worker: at ulimit -n 64, 150 clients at once all get their file, limit logged once" {
+@test "worker: at ulimit -n 64, 150 clients at once all get their file" {
 	use_mpm worker
 	fd_limit_under_load
 }
