@@ -406,9 +406,9 @@ static void make_room_for_newcomer(struct listener *l)
 
 	if (l->accepting || l->stopping || l->now < l->accept_paused_until ||
 	    counted_connections(l) < full ||
-	    l->lists[CS_KEEPALIVE].head == NULL || !newcomer_waiting(l) ||
+	    l->lists[CS_KEEPALIVE].head == NULL ||
 	    sb_other_child_accepting(the_scoreboard, l->proc) ||
-	    master_could_spawn(l->srv))
+	    master_could_spawn(l->srv) || !newcomer_waiting(l))
 		return;
 	while (l->lists[CS_KEEPALIVE].head && counted_connections(l) >= full)
 		close_unless_request_came(l, l->lists[CS_KEEPALIVE].head);
