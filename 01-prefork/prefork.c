@@ -43,8 +43,14 @@ enum { ACCEPT_NONE = -1, ACCEPT_FATAL = -2 };
  * of its connection rate (labs/perf/README.md). */
 static int accept_next(int epfd)
 {
-	int listen_fd = net_listeners_wait(epfd, -1);
-	int fd;
+	int listen_fd, fd;
+
+	/* The descriptor reserve (net.c): the connection and its file. */
+	if (!net_descriptors_for(1)) {
+		clock_sleep_ms(NET_ACCEPT_BACKOFF_MS, true);
+		return ACCEPT_NONE;
+	}
+	listen_fd = net_listeners_wait(epfd, -1);
 
 	if (listen_fd < 0)
 		return ACCEPT_NONE; /* a signal: the caller checks the flags */
@@ -104,9 +110,9 @@ static int prefork_child_main(struct server *srv, int slot)
 			break;
 		sb_set_state(w, SB_READY);
 	}
-	/* Leaving: 'G' while this child winds down, '.' once it is gone (the
-	 * master frees the slot for good when it reaps us). */
-	sb_set_state(w, SB_GRACEFUL);
+	/* After a USR1 the slot showed 'G' while this child finished its
+	 * connection (sb_set_state does that for a quiescing process); now
+	 * it is '.' (the master frees the slot for good when it reaps us). */
 	sb_set_state(w, SB_DEAD);
 	return status;
 }

@@ -109,6 +109,12 @@ static void accept_one(struct worker_child *ch, int listen_fd)
 	worker_pool_push(ch->pool, c);
 }
 
+static int busy_threads(const struct worker_child *ch)
+{
+	return (int)ch->srv->cfg.threads_per_child -
+	       worker_pool_idle(ch->pool);
+}
+
 /* The listener, in the child's main thread (the only thread that receives
  * signals: the pool's threads block them). */
 static void listener_loop(struct worker_child *ch, int epfd)
@@ -122,6 +128,12 @@ static void listener_loop(struct worker_child *ch, int epfd)
 		 * in our queue where nobody would serve them. */
 		if (!worker_pool_wait_idle(ch->pool, LISTENER_TICK_MS))
 			continue;
+		/* The descriptor reserve (net.c): the new connection, and a
+		 * file for each busy thread and for it. */
+		if (!net_descriptors_for(busy_threads(ch) + 1)) {
+			clock_sleep_ms(NET_ACCEPT_BACKOFF_MS, true);
+			continue;
+		}
 		/* One child's listener wakes for a new connection, not all
 		 * (EPOLLEXCLUSIVE: see net_listeners_epoll). */
 		int listen_fd = net_listeners_wait(epfd, LISTENER_TICK_MS);

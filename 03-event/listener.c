@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -249,10 +250,10 @@ static void start_linger(struct listener *l, struct ev_conn *ec)
 	enter_state(l, ec, CS_LINGER);
 }
 
-/* Stopping: an idle keep-alive connection has no request in flight, so
- * it closes, unless the client's next request has just arrived (then it
- * is served, with "Connection: close"). Looking first makes the race that
- * every keep-alive close has with a client's next request much shorter. */
+/* Closing an idle keep-alive connection to make room: unless the
+ * client's next request has just arrived (then it is served). Looking
+ * first makes the race that every keep-alive close has with a client's
+ * next request much shorter. */
 static void close_unless_request_came(struct listener *l, struct ev_conn *ec)
 {
 	char byte;
@@ -271,8 +272,6 @@ static void take_back_armed(struct listener *l, struct ev_conn *ec,
 	queue_in(l, ec, CS_KEEPALIVE);
 	if (request_came)
 		read_head(l, ec);       /* its epoll event came and went */
-	else if (l->stopping)
-		close_unless_request_came(l, ec);
 }
 
 static void take_back(struct listener *l, struct ev_conn *ec)
@@ -289,10 +288,7 @@ static void take_back(struct listener *l, struct ev_conn *ec)
 			take_back_armed(l, ec, request_came);
 			break;
 		}
-		if (l->stopping) {
-			close_unless_request_came(l, ec);
-			break;
-		}
+		/* Stopping gracefully too: see begin_graceful_stop. */
 		detach_if_idle(ec);
 		enter_state(l, ec, CS_KEEPALIVE);
 		break;
@@ -325,13 +321,39 @@ static void take_back_all(struct listener *l)
  * those it has (lingering ones aside) stay below ThreadsPerChild +
  * factor * idle threads. Beyond that, new clients wait in the kernel's
  * backlog, where a child with more idle threads can take them. */
+static long connection_limit(const struct listener *l, long idle)
+{
+	double factor = l->srv->cfg.async_request_worker_factor;
+
+	return l->threads + (long)(factor * (double)idle);
+}
+
+/* Connections that count against the limit: lingering ones do not. */
+static long counted_connections(const struct listener *l)
+{
+	return (long)l->conns - (long)l->lists[CS_LINGER].count;
+}
+
 static bool below_connection_limit(const struct listener *l)
 {
 	long idle = l->threads - (long)l->lists[CS_IN_WORKER].count;
-	long conns = (long)l->conns - (long)l->lists[CS_LINGER].count;
-	double factor = l->srv->cfg.async_request_worker_factor;
 
-	return conns < l->threads + (long)(factor * (double)idle);
+	return counted_connections(l) < connection_limit(l, idle);
+}
+
+/* The descriptor reserve (net.c): a new connection needs a descriptor,
+ * and each request a worker thread runs may open a file. Short of them,
+ * pause accepting for a moment (the wake-up is in next_timeout_ms). */
+static bool descriptors_left(struct listener *l)
+{
+	long files = (long)l->conns + 1;
+
+	if (files > l->threads)
+		files = l->threads;
+	if (net_descriptors_for((int)files))
+		return true;
+	l->accept_paused_until = l->now + NET_ACCEPT_BACKOFF_MS;
+	return false;
 }
 
 /* Put the listening sockets in the epoll set, or take them out. With
@@ -341,7 +363,7 @@ static bool below_connection_limit(const struct listener *l)
 static void update_accepting(struct listener *l)
 {
 	bool want = !l->stopping && l->now >= l->accept_paused_until &&
-		    below_connection_limit(l);
+		    below_connection_limit(l) && descriptors_left(l);
 	int i;
 
 	if (want == l->accepting)
@@ -357,6 +379,41 @@ static void update_accepting(struct listener *l)
 	}
 	l->accepting = want;
 	sb_proc_set_accepting(l->proc, want);
+}
+
+/* Is a client waiting in the kernel's backlog of a listening socket? */
+static bool newcomer_waiting(const struct listener *l)
+{
+	struct pollfd pfd[CONFIG_MAX_LISTEN];
+	int i;
+
+	for (i = 0; i < l->listen_count; i++)
+		pfd[i] = (struct pollfd){ .fd = l->listen_src[i].fd,
+					  .events = POLLIN };
+	return poll(pfd, (nfds_t)l->listen_count, 0) > 0;
+}
+
+/* A child full even if all its threads were idle, while a client waits
+ * in the backlog that no other child takes: while the master can, it
+ * spawns a child for it (a starting child counts as accepting). When it
+ * cannot (ServerLimit, MaxRequestWorkers), close the oldest idle
+ * keep-alive connections, those nearest their KeepAliveTimeout anyway,
+ * until one more fits. An idle client loses nothing (it reconnects for
+ * its next request, as HTTP allows); a newcomer never waits behind idle
+ * ones. A child full only because its threads are busy for a moment
+ * closes nothing: the threads finish, and it accepts again. */
+static void make_room_for_newcomer(struct listener *l)
+{
+	long full = connection_limit(l, l->threads);
+
+	if (l->accepting || l->stopping || l->now < l->accept_paused_until ||
+	    counted_connections(l) < full ||
+	    l->lists[CS_KEEPALIVE].head == NULL ||
+	    sb_other_child_accepting(the_scoreboard, l->proc) ||
+	    master_could_spawn(l->srv) || !newcomer_waiting(l))
+		return;
+	while (l->lists[CS_KEEPALIVE].head && counted_connections(l) >= full)
+		close_unless_request_came(l, l->lists[CS_KEEPALIVE].head);
 }
 
 /* accept() failed: out of descriptors or memory means the connection
@@ -390,8 +447,10 @@ static void accept_connections(struct listener *l, int listen_fd)
 
 /* ---- The loop ----------------------------------------------------------- */
 
-/* Stop accepting, close idle keep-alive connections (no request is in
- * flight on them), let every other connection finish. */
+/* Stop accepting and let every connection finish. An idle keep-alive
+ * connection is kept too, until its next request (answered with
+ * "Connection: close") or its KeepAliveTimeout: closing it could cross
+ * a request its client is sending right now, which would be lost. */
 static void begin_graceful_stop(struct listener *l)
 {
 	int i;
@@ -403,8 +462,7 @@ static void begin_graceful_stop(struct listener *l)
 	for (i = 0; i < l->listen_count; i++)
 		close(l->listen_src[i].fd);
 	server_mark_stopping();        /* no more keep-alive (conn.c) */
-	while (l->lists[CS_KEEPALIVE].head)
-		close_unless_request_came(l, l->lists[CS_KEEPALIVE].head);
+	worker_pool_show_graceful(l->pool);
 }
 
 /* Apache's event columns of /server-status, for this process. */
@@ -471,6 +529,7 @@ bool listener_run(struct listener *l, struct worker_pool *pool)
 		if (l->stopping && l->conns == 0)
 			return true;
 		dispatch(l);
+		make_room_for_newcomer(l);
 		update_accepting(l);
 	}
 }

@@ -34,6 +34,7 @@
 #include "workers.h"
 
 #define LISTENER_TICK_MS 1000  /* longest sleep, a safety net */
+#define FULL_LOOK_MS 100       /* a full child looks at the backlog */
 
 /* ---- Lists and timeout queues ------------------------------------------ */
 
@@ -111,6 +112,11 @@ int next_timeout_ms(const struct listener *l)
 	if (!l->accepting && !l->stopping && l->accept_paused_until > now &&
 	    l->accept_paused_until < wake)
 		wake = l->accept_paused_until;
+	/* Full: look for a newcomer in the backlog now and then
+	 * (listener.c, make_room_for_newcomer). */
+	if (!l->accepting && !l->stopping && l->lists[CS_KEEPALIVE].head &&
+	    now + FULL_LOOK_MS < wake)
+		wake = now + FULL_LOOK_MS;
 	return wake > now ? (int)(wake - now) : 0;
 }
 

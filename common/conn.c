@@ -29,6 +29,7 @@
 #include "chunked.h"
 #include "handlers.h"
 #include "log.h"
+#include "master.h"
 #include "net.h"
 #include "scoreboard.h"
 #include "server.h"
@@ -605,13 +606,18 @@ static enum conn_io read_head_blocking(struct conn *c)
 			: c->request_start_ms + cfg->timeout_s * 1000;
 		if (c->sb != NULL)
 			sb_set_state(c->sb, between ? SB_KEEPALIVE : SB_READ);
-		/* Idle keep-alive connections close when the process stops. */
+		/* An idle keep-alive connection closes at once on TERM. In a
+		 * graceful stop it waits on for its next request (answered
+		 * with "Connection: close") or KeepAliveTimeout: its client
+		 * may be sending that request now, and a close would lose
+		 * it. So the wake-up is watched only until the stop begins. */
 		int r = net_wait(c->fd, POLLIN, ms_left(deadline),
-				 between ? c->wake_fd : -1);
+				 between && !server_is_stopping() ?
+				 c->wake_fd : -1);
 		if (r == 1)
 			continue;
 		if (r < 0 && errno == EINTR &&
-		    !(between && server_is_stopping()))
+		    !(between && child_must_stop_now()))
 			continue;
 		if (r == 0 && c->len > 0) {
 			conn_answer_error(c, 408, "The request did not arrive "

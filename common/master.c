@@ -64,16 +64,21 @@ struct master {
 
 /* ---- The child's side of fork() ---------------------------------------- */
 
+/* Set with server_stop, for the threads that do not take signals. */
+static int child_stop_now;
+
 /* A child's signals mean something else than the master's: TERM, HUP and
  * INT stop now, USR1 and WINCH finish the current work and exit. */
 static void child_on_signal(int sig)
 {
 	int saved = errno;
 
-	if (sig == SIGUSR1 || sig == SIGWINCH)
+	if (sig == SIGUSR1 || sig == SIGWINCH) {
 		server_graceful = 1;
-	else
+	} else {
 		server_stop = 1;
+		__atomic_store_n(&child_stop_now, 1, __ATOMIC_RELAXED);
+	}
 	server_mark_stopping();
 	if (write(server_wake_fd[1], "!", 1) < 0) {
 		/* Pipe full: a wake-up is pending already. */
@@ -151,6 +156,11 @@ static void run_child(struct master *m, int slot, uint32_t generation,
 int child_should_stop(void)
 {
 	return server_stop || server_graceful;
+}
+
+bool child_must_stop_now(void)
+{
+	return __atomic_load_n(&child_stop_now, __ATOMIC_RELAXED) != 0;
 }
 
 /* ---- Spawning and reaping ---------------------------------------------- */
@@ -343,7 +353,8 @@ static void stop_children(struct master *m)
  * that are not on their way out. */
 struct census {
 	int children;
-	int idle;           /* workers in '_' or 'S' (about to be '_') */
+	int idle;           /* workers in '_' or 'S' (about to be '_') of
+			       children that accept new connections */
 	int free_slots;     /* process slots with no process */
 	int retire_slot;    /* a child to retire if there are too many idle */
 };
@@ -380,8 +391,13 @@ static void take_census(const struct master *m, struct census *c)
 		if (SB_LOAD(proc->quiescing) ||
 		    SB_LOAD(proc->generation) != generation)
 			continue;
-		idle = idle_workers(m, slot);
 		c->children++;
+		/* A child at its connection limit (event) takes no new
+		 * client, so its idle threads are no spare capacity: a
+		 * server whose children are all full spawns another. */
+		if (SB_LOAD(proc->not_accepting))
+			continue;
+		idle = idle_workers(m, slot);
 		c->idle += idle;
 		last = slot;
 		/* Prefer the highest slot whose workers are all idle, so the
@@ -453,27 +469,60 @@ static void perform_idle_maintenance(struct master *m)
 
 /* ---- Configuration, signals, the main loop ----------------------------- */
 
+/* Workers per child: 1 for prefork, ThreadsPerChild (within ThreadLimit)
+ * for worker and event. */
+static long threads_per_child(const struct config *cfg,
+			      const struct scoreboard *sb)
+{
+	long tpc = cfg->mpm == MPM_PREFORK ? 1 : cfg->threads_per_child;
+
+	if (tpc < 1)
+		tpc = 1;
+	if (tpc > sb->thread_limit)
+		tpc = sb->thread_limit;
+	return tpc;
+}
+
+/* MaxRequestWorkers in children, within ServerLimit. */
+static long max_children_of(const struct config *cfg,
+			    const struct scoreboard *sb)
+{
+	long max_children, limit = cfg->server_limit;
+
+	if (limit > sb->server_limit)
+		limit = sb->server_limit; /* ServerLimit is fixed at start */
+	max_children = cfg->max_request_workers / threads_per_child(cfg, sb);
+	if (max_children > limit)
+		max_children = limit;
+	return max_children < 1 ? 1 : max_children;
+}
+
+bool master_could_spawn(const struct server *srv)
+{
+	const struct scoreboard *sb = the_scoreboard;
+	uint32_t generation = sb_generation(sb);
+	int slot, children = 0, free_slots = 0;
+
+	for (slot = 0; slot < sb->server_limit; slot++) {
+		const struct sb_process *proc = &sb->procs[slot];
+
+		if (SB_LOAD(proc->pid) == 0)
+			free_slots++;
+		else if (!SB_LOAD(proc->quiescing) &&
+			 SB_LOAD(proc->generation) == generation)
+			children++;
+	}
+	return free_slots > 0 && children < max_children_of(&srv->cfg, sb);
+}
+
 /* The limits in workers: a worker is a process for prefork and a thread
  * for worker and event, so one loop regulates all three. */
 static void configure(struct master *m)
 {
 	const struct config *cfg = &m->srv->cfg;
-	long tpc = cfg->mpm == MPM_PREFORK ? 1 : cfg->threads_per_child;
-	long max_children, limit = cfg->server_limit;
 
-	if (tpc < 1)
-		tpc = 1;
-	if (tpc > m->sb->thread_limit)
-		tpc = m->sb->thread_limit;
-	if (limit > m->sb->server_limit)
-		limit = m->sb->server_limit; /* ServerLimit is fixed at start */
-	max_children = cfg->max_request_workers / tpc;
-	if (max_children > limit)
-		max_children = limit;
-	if (max_children < 1)
-		max_children = 1;
-	m->threads_per_child = (int)tpc;
-	m->max_children = (int)max_children;
+	m->threads_per_child = (int)threads_per_child(cfg, m->sb);
+	m->max_children = (int)max_children_of(cfg, m->sb);
 	if (cfg->mpm == MPM_PREFORK) {
 		m->min_spare = (int)cfg->min_spare_servers;
 		m->max_spare = (int)cfg->max_spare_servers;

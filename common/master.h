@@ -14,6 +14,8 @@
 #ifndef KIT_MASTER_H
 #define KIT_MASTER_H
 
+#include <stdbool.h>
+
 struct server;
 
 /* The body of a child process, run in a freshly forked child that owns
@@ -39,5 +41,17 @@ int master_run(struct server *srv, child_main_fn child_main);
  * restart or stop, or the master retiring a surplus idle child). A child
  * that reaches MaxConnectionsPerChild leaves its own loop. */
 int child_should_stop(void);
+
+/* In a child, from any thread: TERM, HUP or INT came (stop now, not
+ * gracefully). An idle keep-alive connection closes then; in a graceful
+ * stop it waits for its next request or KeepAliveTimeout. */
+bool child_must_stop_now(void);
+
+/* In a child (event): could the master still start a child of the current
+ * generation for new clients? True while the children that are not on
+ * their way out are fewer than MaxRequestWorkers / ThreadsPerChild and a
+ * scoreboard slot is free (a full server spawns: master.c's census does
+ * not count the idle threads of a child that stopped accepting). */
+bool master_could_spawn(const struct server *srv);
 
 #endif

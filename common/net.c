@@ -9,7 +9,9 @@
  * sleeping inside accept().
  *
  * Used by common/server.c (binding), and by the MPMs and common/conn.c
- * (net_wait with the wake pipe, so a signal interrupts any wait).
+ * (net_wait with the wake pipe, so a signal interrupts any wait). Each
+ * MPM asks net_descriptors_for() before it accepts: the descriptor
+ * reserve that keeps a server at its ulimit -n answering (tests/faults).
  */
 #include "net.h"
 #include "config.h"
@@ -23,7 +25,10 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -135,10 +140,75 @@ void net_peer_name(int fd, char *out, size_t outlen)
 		snprintf(out, outlen, "-");
 }
 
+/* ---- The descriptor reserve ---------------------------------------------
+ * A connection costs a descriptor, and so does the file that answers it.
+ * A server that accepts while descriptors last has none left to open a
+ * file: every client gets 503. So a process accepts only while, after
+ * the new connection, enough stay free for the files its requests may
+ * have open at once; the rest wait in the kernel's listen backlog. These
+ * functions are called by the one thread of a process that accepts. */
+
+#define NET_FD_SPARE 4          /* slack: a log reopened, a stray pipe */
+#define NET_FD_FAR 64           /* further from the limit: no need to look */
+
+static long fd_soft_limit;      /* ulimit -n, read once */
+static int fd_high_water = -1;  /* highest descriptor accept() gave lately */
+static bool fd_limit_reported;
+
+static long descriptor_limit(void)
+{
+	struct rlimit rl;
+
+	if (fd_soft_limit == 0)
+		fd_soft_limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+				rl.rlim_cur != RLIM_INFINITY &&
+				rl.rlim_cur < (rlim_t)INT_MAX ?
+				(long)rl.rlim_cur : INT_MAX;
+	return fd_soft_limit;
+}
+
+/* The lowest free descriptor, which is about how many are open (the
+ * kernel always hands out the lowest). The limit itself if none is. */
+static int lowest_free_descriptor(void)
+{
+	int fd = eventfd(0, EFD_CLOEXEC);
+
+	if (fd < 0)
+		return (int)descriptor_limit();
+	close(fd);
+	return fd;
+}
+
+bool net_descriptors_for(int files)
+{
+	long limit = descriptor_limit(), need = 1 + files + NET_FD_SPARE;
+	int lowest;
+
+	/* Far from the limit (the usual case): no system call at all. */
+	if (fd_high_water + 1 + need + NET_FD_FAR < limit)
+		return true;
+	lowest = lowest_free_descriptor();
+	fd_high_water = lowest - 1;
+	if (lowest + need <= limit)
+		return true;
+	if (!fd_limit_reported) {
+		fd_limit_reported = true;
+		log_error("server reached its limit of open files (ulimit -n "
+			  "%ld, %d open): new connections wait in the listen "
+			  "backlog while fewer than %ld descriptors are free; "
+			  "consider raising ulimit -n (LimitNOFILE under "
+			  "systemd) or lowering ThreadsPerChild", limit,
+			  lowest, need);
+	}
+	return false;
+}
+
 int net_accept(int listen_fd)
 {
 	int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
+	if (fd > fd_high_water)
+		fd_high_water = fd;
 	if (fd >= 0) {
 		/* Without TCP_NODELAY, Nagle's algorithm holds a small file
 		 * body sent after the head until the client's delayed ACK:

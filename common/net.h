@@ -8,6 +8,7 @@
 #ifndef KIT_NET_H
 #define KIT_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct listen_addr;
@@ -30,6 +31,11 @@ enum { NET_ACCEPT_RETRY = -1, NET_ACCEPT_BACKOFF = -2, NET_ACCEPT_FATAL = -3 };
 #define NET_ACCEPT_BACKOFF_MS 100
 
 int net_accept(int listen_fd);
+/* The descriptor reserve: may the process accept one more connection and
+ * still have `files` descriptors (plus a few spare) for the files its
+ * requests may have open at once? False (logged once) near ulimit -n:
+ * leave new connections in the listen backlog and ask again later. */
+bool net_descriptors_for(int files);
 /* Waiting for connections without a thundering herd. Every idle prefork
  * child (and every worker listener) waits on the same listening sockets;
  * with poll() one new connection would wake them all, and all but one

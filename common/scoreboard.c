@@ -189,12 +189,32 @@ static void claim_slot(struct sb_worker *w)
 	      the_scoreboard ? LOAD(the_scoreboard->generation) : 0);
 }
 
+/* Is the process that owns w's slot on its way out (graceful stop)? */
+static bool owner_is_quiescing(const struct sb_worker *w)
+{
+	const struct scoreboard *sb = the_scoreboard;
+	size_t index, nworkers;
+
+	if (sb == NULL || w < sb->workers)
+		return false;
+	index = (size_t)(w - sb->workers);
+	nworkers = (size_t)sb->server_limit * (size_t)sb->thread_limit;
+	if (index >= nworkers)
+		return false;   /* a scoreboard of a unit test's own */
+	return LOAD(sb->procs[index / (size_t)sb->thread_limit].quiescing);
+}
+
+/* A worker of a process in a graceful stop shows 'G' whatever it does,
+ * as it finishes (Apache's "gracefully finishing"), until its slot is
+ * '.' again. */
 void sb_set_state(struct sb_worker *w, enum sb_state state)
 {
 	uint32_t old;
 
 	if (w == NULL)
 		return;
+	if (state != SB_DEAD && owner_is_quiescing(w))
+		state = SB_GRACEFUL;
 	old = LOAD(w->state);
 	if ((old == SB_DEAD || old == SB_STARTING) && state != SB_DEAD)
 		claim_slot(w);
@@ -236,10 +256,11 @@ void sb_proc_start(struct scoreboard *sb, int slot, pid_t pid)
 
 	if (p == NULL)
 		return;
+	/* Only what the master knows. The child may be running already and
+	 * may have published its own fields (accepting, connections): a
+	 * reset here could overwrite them, and the child would not publish
+	 * them again until they change. sb_proc_exited reset them. */
 	STORE(p->generation, LOAD(sb->generation));
-	STORE(p->quiescing, 0);
-	STORE(p->not_accepting, 0);
-	sb_proc_set_conns(p, 0, 0, 0, 0);
 	STORE(p->pid, pid);
 }
 
@@ -252,6 +273,7 @@ void sb_proc_exited(struct scoreboard *sb, int slot)
 		return;
 	STORE(p->pid, 0);
 	STORE(p->quiescing, 0);
+	STORE(p->not_accepting, 0);
 	sb_proc_set_conns(p, 0, 0, 0, 0);
 	/* A crashed child could not tidy its workers' slots: do it for it. */
 	for (t = 0; t < sb->thread_limit; t++)
@@ -291,6 +313,23 @@ enum sb_state sb_get_state(const struct sb_worker *w)
 pid_t sb_proc_pid(const struct sb_process *p)
 {
 	return p ? LOAD(p->pid) : 0;
+}
+
+bool sb_other_child_accepting(const struct scoreboard *sb,
+			      const struct sb_process *self)
+{
+	uint32_t generation = LOAD(sb->generation);
+	int slot;
+
+	for (slot = 0; slot < sb->server_limit; slot++) {
+		const struct sb_process *p = &sb->procs[slot];
+
+		if (p != self && LOAD(p->pid) != 0 && !LOAD(p->quiescing) &&
+		    LOAD(p->generation) == generation &&
+		    !LOAD(p->not_accepting))
+			return true;
+	}
+	return false;
 }
 
 bool sb_state_is_busy(enum sb_state state)

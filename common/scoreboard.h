@@ -84,7 +84,8 @@ void scoreboard_restart(struct scoreboard *sb, bool reset_counters);
 struct sb_worker *scoreboard_worker(struct scoreboard *sb, int proc,
 				    int thread);
 
-/* Owner-side updates. */
+/* Owner-side updates. While the owner's process is quiescing (a graceful
+ * stop), every state but '.' is shown as 'G'. */
 void sb_set_state(struct sb_worker *w, enum sb_state state);
 void sb_request_start(struct sb_worker *w, const char *request_line,
 		      size_t len);
@@ -110,7 +111,8 @@ void scoreboard_totals(const struct scoreboard *sb, struct sb_totals *t);
 struct sb_process *scoreboard_process(struct scoreboard *sb, int slot);
 
 /* The master (after fork) or the child itself: slot now belongs to pid,
- * in the current generation; quiescing, accepting and conns are reset. */
+ * in the current generation. The rest was reset by sb_proc_exited (or
+ * is zero from the start): the child may have written it already. */
 void sb_proc_start(struct scoreboard *sb, int slot, pid_t pid);
 /* The master, after reaping: the slot is free (pid 0) and every worker slot
  * of it shows '.'. Counters stay until a HUP restart resets them. */
@@ -120,6 +122,11 @@ void sb_proc_set_accepting(struct sb_process *p, bool accepting);
 void sb_proc_set_conns(struct sb_process *p, uint32_t total,
 		       uint32_t writing, uint32_t keepalive, uint32_t closing);
 pid_t sb_proc_pid(const struct sb_process *p);
+/* Does a child other than `self`, of the current generation and not on
+ * its way out, take new connections now? (event: a full child asks before
+ * it closes idle keep-alive connections to make room for a newcomer.) */
+bool sb_other_child_accepting(const struct scoreboard *sb,
+			      const struct sb_process *self);
 /* The scoreboard's current generation (bumped by scoreboard_restart). */
 uint32_t sb_generation(const struct scoreboard *sb);
 

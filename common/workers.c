@@ -42,6 +42,7 @@ struct worker_pool {
 	int idle;               /* threads waiting on `work` */
 	int running;            /* threads that have not exited */
 	bool stopping;
+	bool graceful;          /* the child stops gracefully: show 'G' */
 
 	/* Written before the first thread starts, read-only afterwards. */
 	int capacity;           /* ThreadsPerChild: ring size and threads */
@@ -63,8 +64,13 @@ static struct conn *pool_take(struct worker_pool *p, struct sb_worker *sbw)
 	pthread_cond_broadcast(&p->changed);
 	/* A while, not an if: a wake-up can be spurious, or another thread
 	 * may have taken the connection first. */
-	while (p->queued == 0 && !p->stopping)
+	while (p->queued == 0 && !p->stopping) {
 		pthread_cond_wait(&p->work, &p->lock);
+		/* The child began a graceful stop: sb_set_state shows the
+		 * waiting thread as 'G' from now on. */
+		if (p->graceful && sb_get_state(sbw) != SB_GRACEFUL)
+			sb_set_state(sbw, SB_READY);
+	}
 	p->idle--;
 	if (p->queued > 0) {
 		c = p->ring[p->head];
@@ -183,6 +189,16 @@ void worker_pool_push(struct worker_pool *p, struct conn *c)
 		pthread_cond_signal(&p->work);
 }
 
+int worker_pool_idle(struct worker_pool *p)
+{
+	int n;
+
+	pthread_mutex_lock(&p->lock);
+	n = p->idle - p->queued;
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
 static struct timespec deadline_after_ms(int ms)
 {
 	struct timespec ts;
@@ -209,6 +225,14 @@ bool worker_pool_wait_idle(struct worker_pool *p, int timeout_ms)
 	idle = p->idle > p->queued;
 	pthread_mutex_unlock(&p->lock);
 	return idle;
+}
+
+void worker_pool_show_graceful(struct worker_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->graceful = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
 }
 
 bool worker_pool_drain(struct worker_pool *p, int timeout_ms)

@@ -39,11 +39,18 @@ struct worker_pool *worker_pool_start(int slot, int threads,
  * ThreadsPerChild connections are already queued. */
 void worker_pool_push(struct worker_pool *p, struct conn *c);
 
+/* Number of threads waiting for work minus queued connections (can be <= 0). */
+int worker_pool_idle(struct worker_pool *p);
+
 /* Block until a thread is idle (idle threads > queued connections) or
  * timeout_ms (>= 0) passes. Returns true if a thread is idle. A condition
  * variable cannot also wait for a file descriptor or a signal, so callers
  * pass a short timeout and look at their stop flags between calls. */
 bool worker_pool_wait_idle(struct worker_pool *p, int timeout_ms);
+
+/* The child stops gracefully (its process slot is quiescing): idle
+ * threads wake up once to show 'G', then wait for work as before. */
+void worker_pool_show_graceful(struct worker_pool *p);
 
 /* Stop the pool without blocking for long: idle threads exit at once, busy
  * ones after their job, queued connections are still served. Waits up to

@@ -312,33 +312,84 @@ stop_clients() {
 	CLIENTS=()
 }
 
-# After start_server: 200 sequential requests with a USR1 (graceful
-# restart) in the middle. Every one must be answered 200, the children
-# must all be new ones afterwards, and the error log must say so.
-assert_graceful_restart_loses_nothing() {
-	local before codes loop
+# A column of a loadgen --csv file (header line, then one row).
+csv_field() { # FILE COLUMN
+	awk -F, -v col="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i }
+		NR == 2 && c { print $c; found = 1 }
+		END { if (!found) exit 1 }' "$1"
+}
 
+# The counts of a loadgen --csv file that say what failed, on one line.
+csv_errors() { # FILE
+	local f
+
+	for f in requests errors err_connect err_read err_write err_timeout \
+		 err_status err_reset err_protocol; do
+		printf '%s=%s ' "$f" "$(csv_field "$1" "$f")"
+	done
+}
+
+# After start_server: 16 keep-alive connections of load for 6 s with three
+# USR1 (graceful restarts) 1.5 s apart. Not one request may fail: an old
+# child keeps its idle keep-alive connections until the next request on
+# each (answered with "Connection: close") or KeepAliveTimeout, so no
+# client sends a request into a connection that is being closed. The
+# children must all be new ones afterwards, and the error log must say so.
+assert_graceful_restart_loses_nothing() {
+	local loadgen csv before load i requests errors
+
+	loadgen="$(in_root "${KIT_BIN:-.}")/labs/tools/loadgen"
+	[ -x "$loadgen" ] || fail "no $loadgen (run make)" || return 1
 	before="$(children_pids)"
-	codes="$BATS_TEST_TMPDIR/codes"
-	(
-		for i in $(seq 1 200); do
-			curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 \
-				"http://127.0.0.1:$PORT/files/1k.txt"
-		done >"$codes"
-	) 3>&- &
-	loop=$!
-	half() { [ "$(wc -l <"$codes")" -ge 60 ]; }
-	wait_until -t 20 half || fail "the load did not start" || return 1
-	kill -USR1 "$SRV_PID"
-	wait "$loop"
-	assert_equal "$(wc -l <"$codes")" 200 "requests done" || return 1
-	assert_equal "$(grep -cx 200 "$codes")" 200 "requests answered 200" ||
+	csv="$BATS_TEST_TMPDIR/graceful.csv"
+	"$loadgen" -q --csv -c 16 -t 2 --timeout 10s -d 6s \
+		"http://127.0.0.1:$PORT/files/1k.txt" >"$csv" 2>&1 3>&- &
+	load=$!
+	for i in 1 2 3; do
+		sleep 1.5
+		kill -USR1 "$SRV_PID"
+	done
+	wait "$load" || fail "loadgen failed: $(cat "$csv")" || return 1
+	requests="$(csv_field "$csv" requests)"
+	errors="$(csv_field "$csv" errors)"
+	echo "# $MPM USR1 x3 under keep-alive load: $(csv_errors "$csv")" >&3
+	[ "${requests:-0}" -ge 100 ] ||
+		fail "only $requests requests: $(csv_errors "$csv")" || return 1
+	assert_equal "$errors" 0 "failed requests ($(csv_errors "$csv"))" ||
 		return 1
+	[ "$(grep -c 'Doing graceful restart' "$SRV_DIR/error.log")" -eq 3 ] ||
+		fail "not 3 graceful restarts in the error log" || return 1
 	renewed() { ! children_pids | grep -qxF -f <(echo "$before"); }
-	wait_until -t 10 renewed ||
+	wait_until -t 15 renewed ||
 		fail "old children still there: $(children_pids | tr '\n' ' ')" ||
 		return 1
-	grep -q 'graceful restart' "$SRV_DIR/error.log" ||
-		fail "no graceful restart in the error log" || return 1
 	assert_alive
+}
+
+# After start_server: a keep-alive connection, idle after its first
+# answer when a USR1 comes, is kept by its old child, which shows 'G' in
+# the scoreboard meanwhile: its next request is answered (200,
+# "Connection: close"), then the connection closes.
+assert_idle_keepalive_survives_graceful_restart() {
+	local fd line reply='' req='/files/1k.txt HTTP/1.1\r\nHost: t\r\n\r\n'
+
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" || return 1
+	printf "HEAD $req" >&"$fd"   # a head only: read up to its blank line
+	while IFS= read -r -t 10 line <&"$fd" && [ -n "${line%$'\r'}" ]; do
+		reply+="${line%$'\r'}"$'\n'
+	done
+	assert_status "$reply" 200 || return 1
+	kill -USR1 "$SRV_PID"
+	sleep 1  # the old child is in its graceful stop now
+	# Its worker finishing this connection shows 'G' ("gracefully
+	# finishing"), whatever it is doing.
+	[ "$(status_auto GracefulWorkers)" -ge 1 ] ||
+		fail "no 'G' in $(status_auto Scoreboard)" || return 1
+	printf "GET $req" >&"$fd" 2>/dev/null
+	reply="$(timeout 10 cat <&"$fd" | tr -d '\r')"
+	exec {fd}>&-
+	assert_status "$reply" 200 || return 1
+	assert_equal "$(header_value "$reply" Connection)" close \
+		"Connection header of the answer after USR1"
 }

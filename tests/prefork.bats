@@ -84,11 +84,17 @@ status_workers() {
 	assert_killed_child_is_replaced 3
 }
 
-@test "USR1 (graceful restart) during a load loses no request" {
+@test "USR1 (graceful restart) under keep-alive load, three times: not one request lost" {
 	start_server -c 'StartServers 3' -c 'MinSpareServers 2' \
 		-c 'MaxSpareServers 5'
 	wait_until -t 5 count_is 3
 	assert_graceful_restart_loses_nothing
+}
+
+@test "USR1: an idle keep-alive connection gets its next request answered, then closes" {
+	start_server -c 'StartServers 3' -c 'MinSpareServers 2' \
+		-c 'MaxSpareServers 5'
+	assert_idle_keepalive_survives_graceful_restart
 }
 
 @test "HUP restarts: new children, same master, still answering" {

@@ -149,11 +149,17 @@ timed_get() {
 	assert_killed_child_is_replaced 2
 }
 
-@test "USR1 (graceful restart) during a load loses no request" {
+@test "USR1 (graceful restart) under keep-alive load, three times: not one request lost" {
 	start_server -c 'ThreadsPerChild 4' -c 'StartServers 2' \
 		-c 'MinSpareThreads 4' -c 'MaxSpareThreads 12'
 	wait_until -t 5 count_is 2
 	assert_graceful_restart_loses_nothing
+}
+
+@test "USR1: an idle keep-alive connection gets its next request answered, then closes" {
+	start_server -c 'ThreadsPerChild 4' -c 'StartServers 2' \
+		-c 'MinSpareThreads 4' -c 'MaxSpareThreads 12'
+	assert_idle_keepalive_survives_graceful_restart
 }
 
 # unsafe_load NAME: 8 clients at once, each 20 keep-alive requests to

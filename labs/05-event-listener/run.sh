@@ -12,7 +12,11 @@
 # Servers: worker with Apache's defaults (MaxRequestWorkers 400); event
 # with AsyncRequestWorkerFactor 64, so that each of its 3 children may
 # hold 25 + 64 x 25 connections; and, in the full run, event with the
-# default factor 2 ("event (default factor 2)"), which stops at 3 x 75.
+# default factor 2 ("event (default factor 2)"): each child holds 75, and
+# when all are full the master spawns more, as httpd's does, up to
+# ServerLimit 16 (16 x 75 = 1200). Beyond that, a full child closes its
+# oldest idle connections for clients waiting in the backlog (loadgen's
+# idle holders then reconnect), so the count held stays near 1200.
 #
 #   ./run.sh            N = 0 250 500 1000 2000 4000 (about 2 minutes)
 #   QUICK=1 ./run.sh    N = 0 500 1000, worker and event (about 20 s)
@@ -49,7 +53,8 @@ csv_init "$CSV" server conns held waiting processes threads pss_kib \
 held_now() { conns_accepted; }
 
 # Wait until all N are held, or the count has not grown for 3 s (worker
-# at MaxRequestWorkers; event at its connection limit).
+# at MaxRequestWorkers; event with factor 2 at ServerLimit x 75), or 40 s
+# (at that limit the count moves: idle holders closed, reconnecting).
 wait_for_holders() { # N
 	local n="$1" last=-1 now same=0 deadline=$((SECONDS + 40))
 

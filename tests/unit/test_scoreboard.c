@@ -5,8 +5,10 @@
  * What it checks: slots start open ('.'), state changes and counters reach
  * the totals, a restart resets counters only when asked (HUP, not USR1),
  * a forked child's writes are seen by its parent (the whole point of the
- * shared mapping), ?auto keeps mod_status's keys and order, and numbers in
- * query strings are refused unless whole and in range.
+ * shared mapping), a quiescing process's workers show 'G', a full or
+ * stopping child is not one that accepts, ?auto keeps mod_status's keys
+ * and order, and numbers in query strings are refused unless whole and
+ * in range.
  *
  * Prints one line per failure and last "scoreboard: N passed, M failed";
  * exits 1 if anything failed.
@@ -185,6 +187,62 @@ static void test_restart(void)
 	sb_proc_start(sb, 0, 4343);
 	CHECK(scoreboard_process(sb, 0)->generation == 2,
 	      "new process gets the current generation");
+}
+
+/* A worker of a quiescing process (a graceful stop) shows 'G' whatever
+ * it does; '.' stays '.'. Only the server's scoreboard knows its
+ * processes: the first one created (test_create's, 4 x 3). */
+static void test_graceful_letters(void)
+{
+	struct scoreboard *sb = the_scoreboard;
+	struct sb_worker *w;
+
+	CHECK(sb != NULL && sb->server_limit >= 2, "the server's scoreboard");
+	if (sb == NULL || sb->server_limit < 2)
+		return;
+	w = scoreboard_worker(sb, 1, 0);
+	sb_proc_start(sb, 1, 2000);
+	sb_set_state(w, SB_WRITE);
+	CHECK(sb_get_state(w) == SB_WRITE, "W while the process serves");
+	sb_proc_set_quiescing(scoreboard_process(sb, 1), true);
+	sb_set_state(w, SB_KEEPALIVE);
+	CHECK(sb_get_state(w) == SB_GRACEFUL, "K of a quiescing process: G");
+	sb_set_state(w, SB_READY);
+	CHECK(sb_get_state(w) == SB_GRACEFUL, "_ of a quiescing process: G");
+	sb_set_state(w, SB_DEAD);
+	CHECK(sb_get_state(w) == SB_DEAD, "'.' stays '.'");
+	sb_proc_exited(sb, 1);
+}
+
+/* Which other children take new connections (event: a full child asks
+ * before it closes idle keep-alive connections for a newcomer). */
+static void test_other_child_accepting(void)
+{
+	struct scoreboard *sb = scoreboard_create(3, 1, "event");
+	struct sb_process *p0, *p1;
+
+	if (sb == NULL)
+		return;
+	p0 = scoreboard_process(sb, 0);
+	p1 = scoreboard_process(sb, 1);
+	sb_proc_start(sb, 0, 10);
+	CHECK(!sb_other_child_accepting(sb, p0), "alone: nobody else");
+	sb_proc_start(sb, 1, 11);
+	CHECK(sb_other_child_accepting(sb, p0), "another child accepts");
+	sb_proc_set_accepting(p1, false);
+	CHECK(!sb_other_child_accepting(sb, p0), "the other child is full");
+	sb_proc_set_accepting(p1, true);
+	sb_proc_set_quiescing(p1, true);
+	CHECK(!sb_other_child_accepting(sb, p0), "a quiescing child: no");
+	sb_proc_set_quiescing(p1, false);
+	sb_proc_set_accepting(p1, false);
+	sb_proc_exited(sb, 1);
+	sb_proc_start(sb, 1, 12);
+	CHECK(sb_other_child_accepting(sb, p0),
+	      "a new child in a freed slot accepts (exit reset the flag)");
+	scoreboard_restart(sb, false);
+	CHECK(!sb_other_child_accepting(sb, p0),
+	      "a child of an older generation: no");
 }
 
 /* The reason for MAP_SHARED: a child's writes reach the parent. */
@@ -603,6 +661,8 @@ int main(void)
 	test_create();
 	test_states_and_totals();
 	test_restart();
+	test_graceful_letters();
+	test_other_child_accepting();
 	test_fork();
 	test_query_long();
 	test_query_token();
