@@ -52,6 +52,7 @@ struct worker_pool {
 	struct worker_thread thread[]; /* [capacity] */
 };
 
+/* BEGIN SOLUTION worker-queue: stubs/threads.c */
 /* The next connection, or NULL once the pool stops and the queue is empty. */
 static struct conn *pool_take(struct worker_pool *p, struct sb_worker *sbw)
 {
@@ -93,6 +94,7 @@ static void *worker_thread_main(void *arg)
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
+/* END SOLUTION */
 
 /* Condition variables time out on CLOCK_MONOTONIC, so a change of the wall
  * clock cannot stretch or cut a wait. With these attributes none of these
@@ -167,6 +169,7 @@ struct worker_pool *worker_pool_start(struct server *srv, int slot,
 	return p;
 }
 
+/* BEGIN SOLUTION worker-queue: stubs/queue.c */
 /* The signal is sent after the unlock: a thread woken while we still held
  * the mutex would only wake up to block on it again (two more futex calls
  * and a context switch per job; seen with strace -f in labs/perf). */
@@ -238,6 +241,7 @@ bool worker_pool_drain(struct worker_pool *p, int timeout_ms)
 	pthread_mutex_unlock(&p->lock);
 	return done;
 }
+/* END SOLUTION */
 
 void worker_pool_stop(struct worker_pool *p)
 {
