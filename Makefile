@@ -47,6 +47,8 @@ help:
 	@echo "make valgrind   prefork and worker under valgrind memcheck during a short load"
 	@echo "make fuzz       libFuzzer targets for FUZZ_SECONDS each (default 180); fuzz-quick: 30 s"
 	@echo "make CC=clang   build with clang instead of gcc"
+	@echo "make handout    the student kit in build/handout: assignments stubbed, answers left out"
+	@echo "make grade      grade the assignments (A=NAME for one): points per check and a total"
 	@echo "make clean      remove everything built"
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h)
@@ -265,3 +267,20 @@ labs-run: all
 	@for lab in labs/[0-9][0-9]-*/run.sh; do \
 	  echo "== $$lab"; KIT_BIN='$(BIN)' $$lab || exit 1; done
 # ---- end of labs ----
+
+# ---- assignments: assignments/README.md ----
+# handout     the student kit in build/handout: solution regions replaced
+#             by stubs, instructor notes and reference results left out
+#             (assignments/handout.sh)
+# grade       grade every assignment, or one: make grade A=prefork-spares
+#             (assignments/grade.sh; one line per check, then
+#             "NAME: P/M points", last "total: P/M points")
+.PHONY: handout grade
+handout:
+	@sh assignments/handout.sh
+
+# Exit status 1 (some check failed) is a grade, not an error of make, so
+# the last line stays the total; 2 (no such assignment) stops make.
+grade: all
+	@sh assignments/grade.sh $(A) || [ $$? -eq 1 ]
+# ---- end of assignments ----

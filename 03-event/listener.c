@@ -219,6 +219,7 @@ static void conn_event(struct listener *l, struct ev_conn *ec,
 	}
 }
 
+/* BEGIN SOLUTION event-keepalive: stubs/expire_timeouts.c */
 /* Everything at the head of a timeout queue whose time has come. */
 static void expire_timeouts(struct listener *l)
 {
@@ -233,6 +234,7 @@ static void expire_timeouts(struct listener *l)
 			conn_event(l, ec, true);
 	}
 }
+/* END SOLUTION */
 
 /* ---- Connections coming back from worker threads ---------------------- */
 
@@ -264,6 +266,7 @@ static void close_unless_request_came(struct listener *l, struct ev_conn *ec)
 		close_conn(l, ec);
 }
 
+/* BEGIN SOLUTION event-keepalive: stubs/take_back.c */
 /* A keep-alive connection that its worker armed already (queues.c,
  * listener_hand_back): into the KeepAliveTimeout queue, without arming. */
 static void take_back_armed(struct listener *l, struct ev_conn *ec,
@@ -304,6 +307,7 @@ static void take_back(struct listener *l, struct ev_conn *ec)
 		break;
 	}
 }
+/* END SOLUTION */
 
 static void take_back_all(struct listener *l)
 {

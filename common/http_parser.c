@@ -317,6 +317,7 @@ static int parse_header_line(struct http_span line, struct http_header *h,
 	return 0;
 }
 
+/* BEGIN SOLUTION http-parser: stubs/pass1.c */
 /* ---- Pass 1: judge each line as it arrives ---- */
 
 static int check_line_length(const struct http_parser *p, size_t len,
@@ -389,6 +390,7 @@ static enum http_parse_result judge_partial_line(const struct http_parser *p,
 		return HTTP_PARSE_ERROR;
 	return HTTP_PARSE_NEED_MORE;
 }
+/* END SOLUTION */
 
 /* ---- Pass 2: what the complete head means ---- */
 
@@ -563,12 +565,15 @@ static enum http_parse_result finish_head(const struct http_parser *p,
 
 	http_request_clear(req);
 	req->head_length = head_length;
-	/* Pass 1 accepted every line: these cannot fail now. */
-	(void)parse_request_line(next_line(&pos, end), req);
+	/* Pass 1 accepted every line, so these do not fail; if one did,
+	 * the answer is its 400, never a request with half its fields. */
+	if (parse_request_line(next_line(&pos, end), req) != 0)
+		return HTTP_PARSE_ERROR;
 	while ((line = next_line(&pos, end)).len > 0) {
 		struct http_header *h = &req->headers[req->header_count++];
 
-		(void)parse_header_line(line, h, req);
+		if (parse_header_line(line, h, req) != 0)
+			return HTTP_PARSE_ERROR;
 	}
 	if (apply_headers(req) != 0)
 		return HTTP_PARSE_ERROR;
@@ -591,6 +596,7 @@ void http_parser_init(struct http_parser *p, const struct http_limits *limits)
 	p->limits = l;
 }
 
+/* BEGIN SOLUTION http-parser: stubs/parse_head.c */
 enum http_parse_result http_parse_head(struct http_parser *p, const char *buf,
 				       size_t len, struct http_request *req)
 {
@@ -617,6 +623,7 @@ enum http_parse_result http_parse_head(struct http_parser *p, const char *buf,
 		p->scanned = p->line_start = lf_at + 1;
 	}
 }
+/* END SOLUTION */
 
 const struct http_span *http_request_header(const struct http_request *req,
 					    const char *name)

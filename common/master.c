@@ -409,6 +409,7 @@ static void take_census(const struct master *m, struct census *c)
 		c->retire_slot = last;
 }
 
+/* BEGIN SOLUTION prefork-spares: stubs/maintenance.c */
 static void spawn_for_shortage(struct master *m, const struct census *c)
 {
 	int n = m->max_children - c->children;
@@ -466,6 +467,7 @@ static void perform_idle_maintenance(struct master *m)
 		m->spawn_rate = 1;
 	}
 }
+/* END SOLUTION */
 
 /* ---- Configuration, signals, the main loop ----------------------------- */
 

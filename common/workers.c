@@ -53,6 +53,7 @@ struct worker_pool {
 	struct worker_thread thread[]; /* [capacity] */
 };
 
+/* BEGIN SOLUTION worker-queue: stubs/threads.c */
 /* The next connection, or NULL once the pool stops and the queue is empty. */
 static struct conn *pool_take(struct worker_pool *p, struct sb_worker *sbw)
 {
@@ -99,6 +100,7 @@ static void *worker_thread_main(void *arg)
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
+/* END SOLUTION */
 
 /* Condition variables time out on CLOCK_MONOTONIC, so a change of the wall
  * clock cannot stretch or cut a wait. With these attributes none of these
@@ -171,6 +173,7 @@ struct worker_pool *worker_pool_start(int slot, int threads,
 	return p;
 }
 
+/* BEGIN SOLUTION worker-queue: stubs/queue.c */
 /* The signal is sent after the unlock: a thread woken while we still held
  * the mutex would only wake up to block on it again (two more futex calls
  * and a context switch per job; seen with strace -f in labs/perf). */
@@ -227,14 +230,6 @@ bool worker_pool_wait_idle(struct worker_pool *p, int timeout_ms)
 	return idle;
 }
 
-void worker_pool_show_graceful(struct worker_pool *p)
-{
-	pthread_mutex_lock(&p->lock);
-	p->graceful = true;
-	pthread_cond_broadcast(&p->work);
-	pthread_mutex_unlock(&p->lock);
-}
-
 bool worker_pool_drain(struct worker_pool *p, int timeout_ms)
 {
 	struct timespec until = deadline_after_ms(timeout_ms);
@@ -249,6 +244,15 @@ bool worker_pool_drain(struct worker_pool *p, int timeout_ms)
 	done = p->running == 0;
 	pthread_mutex_unlock(&p->lock);
 	return done;
+}
+/* END SOLUTION */
+
+void worker_pool_show_graceful(struct worker_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->graceful = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
 }
 
 void worker_pool_stop(struct worker_pool *p)

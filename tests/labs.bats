@@ -17,15 +17,8 @@ load helpers
 
 LABS="$ROOT/labs"
 
-# The labs measure memory and time: under a sanitizer build (make
-# sanitize sets KIT_BIN=build/asan) their numbers mean nothing, so they
-# run only against the plain build.
-plain_build() {
-	local bin
-
-	bin="$(in_root "${KIT_BIN:-.}")"
-	[ "$(cd "$bin" && pwd)" = "$ROOT" ]
-}
+# The labs measure memory and time: they run only against the plain
+# build (plain_build, in helpers.bash).
 
 setup_file() {
 	local b

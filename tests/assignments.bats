@@ -1,0 +1,113 @@
+#!/usr/bin/env bats
+# assignments.bats - the assignments and their graders, end to end: the
+# handout leaves the answers out and builds, its servers start, the
+# reference (this repository) scores full marks on every assignment and a
+# fresh handout less than half on each (assignments/README.md).
+#
+# What it teaches: a grader is a test too. If it gave the stand-ins points,
+# or the reference fewer than all, students would be graded on noise; if a
+# change to a server moved code out of its solution region, the handout
+# would no longer build. Here both show at once.
+#
+# Cost: one handout written and built (about 20 s), each tree graded once
+# (about 70 s for the reference, 80 s for the handout, on 2 cores).
+
+load helpers
+
+ASSIGNMENTS="prefork-spares worker-queue event-keepalive http-parser"
+
+setup_file() {
+	export HANDOUT="$BATS_FILE_TMPDIR/handout"
+}
+
+# The graders measure the plain build (labs, timing bounds).
+setup() {
+	plain_build || skip "the graders measure the plain build, not KIT_BIN=$KIT_BIN"
+}
+
+# grade_lines FILE: check the shape of a grader's output: a NAME line per
+# assignment and "total: P/M points" last. Prints "NAME P M" per line.
+grade_lines() {
+	local a line
+
+	tail -n 1 "$1" | grep -qE '^total: [0-9]+/[0-9]+ points$' ||
+		fail "the last line is not the total: $(tail -n 1 "$1")" || return 1
+	for a in $ASSIGNMENTS; do
+		line="$(grep -E "^$a: [0-9]+/[0-9]+ points$" "$1")" ||
+			fail "no \"$a: P/M points\" line in the grade" || return 1
+		echo "$line" | sed -E 's/^([a-z-]+): ([0-9]+)\/([0-9]+) points$/\1 \2 \3/'
+	done
+}
+
+@test "make handout: stubs in place, answers out, student README on top, builds" {
+	run sh "$ROOT/assignments/handout.sh" "$HANDOUT"
+	[ "$status" -eq 0 ] || fail "handout.sh failed: $output"
+	[ -z "$(cd "$HANDOUT" && find . -name INSTRUCTOR.md -o -path '*/measured/*' -o -path '*/stubs/*')" ] ||
+		fail "answers left in the handout"
+	! grep -rqE '(BEGIN|END) SOLUTION' "$HANDOUT" || fail "markers left"
+	grep -q 'student edition' "$HANDOUT/README.md" ||
+		fail "the handout's README is not the students' one"
+	for a in $ASSIGNMENTS; do
+		[ -s "$HANDOUT/assignments/$a/README.md" ] ||
+			fail "no README for $a in the handout"
+		grep -rq "ASSIGNMENT $a" "$HANDOUT"/common "$HANDOUT"/03-event ||
+			fail "no stub of $a in the handout's sources"
+	done
+	run make -C "$HANDOUT" -j2
+	[ "$status" -eq 0 ] || fail "the handout does not build: ${output: -2000}"
+}
+
+@test "the handout's three servers start and answer" {
+	local mpm dir port pid code
+
+	for mpm in prefork worker event; do
+		case $mpm in prefork) dir=01-prefork ;; worker) dir=02-worker ;;
+		event) dir=03-event ;; esac
+		port="$(pick_port)"
+		setsid "$HANDOUT/$dir/$mpm" -c "Listen 127.0.0.1:$port" \
+			-c "ErrorLog $BATS_TEST_TMPDIR/$mpm.log" \
+			-c "DocumentRoot $HANDOUT/common/htdocs" \
+			</dev/null >/dev/null 2>&1 3>&- &
+		pid=$!
+		code=000
+		for _ in $(seq 1 50); do
+			code="$(curl -s -o /dev/null -w '%{http_code}' \
+				--max-time 2 "http://127.0.0.1:$port/")" || true
+			[ "$code" != 200 ] || break
+			sleep 0.1
+		done
+		kill -TERM -- "-$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null || true
+		[ "$code" = 200 ] || fail "handout's $mpm: GET / gave $code"
+	done
+}
+
+@test "the reference scores full marks on every assignment" {
+	local name got max
+
+	(cd "$ROOT" && env -u MPM sh assignments/grade.sh) \
+		>"$BATS_FILE_TMPDIR/reference.txt" 2>&1 3>&- || true
+	grade_lines "$BATS_FILE_TMPDIR/reference.txt" >"$BATS_TEST_TMPDIR/lines" ||
+		return 1
+	while read -r name got max; do
+		[ "$max" -gt 0 ] && [ "$got" -eq "$max" ] ||
+			fail "reference $name: $got/$max points:" \
+				"$(cat "$BATS_FILE_TMPDIR/reference.txt")" || return 1
+	done <"$BATS_TEST_TMPDIR/lines"
+}
+
+@test "a fresh handout scores less than half on every assignment" {
+	local name got max
+
+	[ -x "$HANDOUT/01-prefork/prefork" ] || fail "no handout built"
+	(cd "$HANDOUT" && env -u MPM -u KIT_BIN -u KIT_BUILD \
+		sh assignments/grade.sh) \
+		>"$BATS_FILE_TMPDIR/handout.txt" 2>&1 3>&- || true
+	grade_lines "$BATS_FILE_TMPDIR/handout.txt" >"$BATS_TEST_TMPDIR/lines" ||
+		return 1
+	while read -r name got max; do
+		[ "$max" -gt 0 ] && [ $((2 * got)) -lt "$max" ] ||
+			fail "handout $name: $got/$max points, not under half:" \
+				"$(cat "$BATS_FILE_TMPDIR/handout.txt")" || return 1
+	done <"$BATS_TEST_TMPDIR/lines"
+}
