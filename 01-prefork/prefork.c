@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "config.h"
 #include "conn.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "master.h"
 #include "net.h"
@@ -75,26 +76,25 @@ static void serve_connection(const struct server *srv, struct sb_worker *w,
 	c.sb = w;
 	/* Readable once a signal tells this child to stop, so a wait for a
 	 * slow client or an idle keep-alive connection ends at once. */
-	c.wake_fd = server_wake_fd[0];
+	c.wake_fd = lifecycle_wake_fd[0];
 	conn_serve(&c);
 	conn_close(&c);
 }
 
 /* The child: runs in scoreboard process slot `slot`, worker slot (slot, 0).
  * master.c has already installed its signal handlers and wake pipe. */
-static int prefork_child_main(struct server *srv, int slot)
+static int child_main(struct server *srv, int slot)
 {
 	struct sb_worker *w = scoreboard_worker(the_scoreboard, slot, 0);
-	long limit = srv->cfg.max_connections_per_child;
 	long served = 0;
 	int status = 0;
 	int epfd = net_listeners_epoll(srv->listen_fds, srv->listen_count,
-				       server_wake_fd[0]);
+				       lifecycle_wake_fd[0]);
 
 	if (epfd < 0)
 		return 1;
 	sb_set_state(w, SB_READY);
-	while (!child_should_stop()) {
+	while (stop_requested() == STOP_NONE) {
 		int fd = accept_next(epfd);
 
 		if (fd == ACCEPT_FATAL) {
@@ -104,9 +104,8 @@ static int prefork_child_main(struct server *srv, int slot)
 		if (fd == ACCEPT_NONE)
 			continue;
 		serve_connection(srv, w, fd);
-		/* MaxConnectionsPerChild counts connections, not requests,
-		 * as in Apache 2.4: a keep-alive connection counts once. */
-		if (limit > 0 && ++served >= limit)
+		/* A keep-alive connection counts once (master.c). */
+		if (child_reached_max_connections(srv, ++served))
 			break;
 		sb_set_state(w, SB_READY);
 	}
@@ -117,18 +116,7 @@ static int prefork_child_main(struct server *srv, int slot)
 	return status;
 }
 
-static int prefork_run(struct server *srv)
-{
-	return master_run(srv, prefork_child_main);
-}
-
-static const struct mpm prefork_mpm = {
-	.name = "prefork",
-	.kind = MPM_PREFORK,
-	.run = prefork_run,
-};
-
 int main(int argc, char **argv)
 {
-	return server_main(argc, argv, &prefork_mpm);
+	return master_main(argc, argv, "prefork", MPM_PREFORK, child_main);
 }

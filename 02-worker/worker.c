@@ -13,22 +13,24 @@
  * KeepAliveTimeout, so a few idle clients can starve everybody else: the
  * trap 03-event removes).
  *
- * This file is the child only. The master (common/master.c) forks the
- * children, installs their signal handlers and wake pipe, and keeps the
- * number of idle threads between MinSpareThreads and MaxSpareThreads.
- * The thread pool is common/workers.c. See 02-worker/README.md.
+ * This file is the child only, in four parts that 03-event/event.c has
+ * too, in the same order and under the same names: the job of a worker
+ * thread (serve_connection), the listener (listener_loop), the graceful
+ * stop (stop_gracefully) and the child (child_main). The master
+ * (common/master.c) forks the children, installs their signal handlers
+ * and wake pipe, and keeps the number of idle threads between
+ * MinSpareThreads and MaxSpareThreads. The thread pool is
+ * common/workers.c. See 02-worker/README.md.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
-#include "config.h"
 #include "conn.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "master.h"
 #include "net.h"
@@ -37,41 +39,28 @@
 #include "workers.h"
 
 /* The listener sleeps in a condition variable (waiting for an idle thread)
- * or in epoll_wait() at most this long before it looks at its signal flags. */
+ * or in epoll_wait() at most this long before it looks at stop_requested(). */
 #define LISTENER_TICK_MS 100
 
 struct worker_child {
 	struct server *srv;
 	int slot;
 	struct worker_pool *pool;
+	int epfd;               /* the listening sockets and the wake pipe */
+	long accepted;          /* for MaxConnectionsPerChild */
 	/* Written once when the child begins to stop and never read, so its
-	 * read end stays readable: every connection's wake_fd. An idle
-	 * keep-alive connection waiting in conn_serve() wakes up and closes.
+	 * read end stays readable: every connection's wake_fd. A thread in
+	 * an idle keep-alive wait in conn_serve() wakes up to show 'G'.
 	 * (The signal wake pipe cannot do this: the listener drains it.) */
 	int stopping_pipe[2];
-	long accepted;          /* for MaxConnectionsPerChild */
 };
 
-/* TERM, HUP or INT reached this child (master.c's child handler). */
-static bool must_stop_now(void)
-{
-	return server_stop != 0;
-}
+/* ---- The job of a worker thread ---------------------------------------- */
 
-/* USR1 or WINCH (the master restarts gracefully or retires this child),
- * or MaxConnectionsPerChild: finish the connections, accept no more. */
-static bool must_stop_accepting(const struct worker_child *ch)
-{
-	long limit = ch->srv->cfg.max_connections_per_child;
-
-	/* As in Apache 2.4 it counts connections, not requests. */
-	return child_should_stop() || (limit > 0 && ch->accepted >= limit);
-}
-
-/* The job of a worker thread: the whole connection, keep-alive waits
- * included, then the next one. This is the line that holds a thread while
- * a client thinks (KeepAliveTimeout): conn_serve() returns only when the
- * connection closes. */
+/* The whole connection, keep-alive waits included, then the next one.
+ * This is the line that holds a thread while a client thinks
+ * (KeepAliveTimeout): conn_serve() returns only when the connection
+ * closes. */
 static void serve_connection(void *ctx, struct conn *c, struct sb_worker *slot)
 {
 	(void)ctx;
@@ -81,6 +70,8 @@ static void serve_connection(void *ctx, struct conn *c, struct sb_worker *slot)
 	free(c);
 	/* pool_take() marks the slot '_' again. */
 }
+
+/* ---- The listener ------------------------------------------------------- */
 
 /* Accept one connection and queue it for the idle thread that the
  * listener made sure exists. */
@@ -105,8 +96,8 @@ static void accept_one(struct worker_child *ch, int listen_fd)
 	}
 	conn_init(c, fd, ch->srv);
 	c->wake_fd = ch->stopping_pipe[0];
-	ch->accepted++;
 	worker_pool_push(ch->pool, c);
+	child_reached_max_connections(ch->srv, ++ch->accepted);
 }
 
 static int busy_threads(const struct worker_child *ch)
@@ -115,11 +106,11 @@ static int busy_threads(const struct worker_child *ch)
 	       worker_pool_idle(ch->pool);
 }
 
-/* The listener, in the child's main thread (the only thread that receives
- * signals: the pool's threads block them). */
-static void listener_loop(struct worker_child *ch, int epfd)
+/* The child's main thread (the only one that receives signals: the pool's
+ * threads block them), until a stop is asked for. */
+static void listener_loop(struct worker_child *ch)
 {
-	while (!must_stop_now() && !must_stop_accepting(ch)) {
+	while (stop_requested() == STOP_NONE) {
 		/* Apache's worker first waits until this child has an idle
 		 * thread, THEN accepts. While every thread is busy (or held
 		 * by an idle keep-alive client) nobody here calls accept():
@@ -136,78 +127,73 @@ static void listener_loop(struct worker_child *ch, int epfd)
 		}
 		/* One child's listener wakes for a new connection, not all
 		 * (EPOLLEXCLUSIVE: see net_listeners_epoll). */
-		int listen_fd = net_listeners_wait(epfd, LISTENER_TICK_MS);
+		int listen_fd = net_listeners_wait(ch->epfd, LISTENER_TICK_MS);
 		if (listen_fd == NET_WAIT_WOKEN)
-			server_drain_wake(); /* a signal: look at the flags */
+			lifecycle_drain_wake(); /* a signal: look again */
 		else if (listen_fd >= 0)
 			accept_one(ch, listen_fd);
 	}
 }
 
-/* Stop accepting, close idle keep-alive connections, let every thread
- * finish the request it is serving, then return. A TERM that arrives
- * meanwhile still stops the child at once. */
-static void stop_gracefully(struct worker_child *ch)
-{
-	int i;
+/* ---- Graceful stop ------------------------------------------------------ */
 
-	sb_proc_set_quiescing(scoreboard_process(the_scoreboard, ch->slot),
-			      true);
-	/* Our copies only: the master and the other children keep them. */
-	for (i = 0; i < ch->srv->listen_count; i++)
-		close(ch->srv->listen_fds[i]);
-	server_mark_stopping();
+/* Accept no more, let every thread finish its connection, then return
+ * true. A thread in an idle keep-alive wait keeps its connection until
+ * the next request (answered with "Connection: close") or its
+ * KeepAliveTimeout, so no request its client is sending is lost. A TERM
+ * that arrives meanwhile still stops the child at once (false). */
+static bool stop_gracefully(struct worker_child *ch)
+{
+	child_stop_accepting(ch->srv, ch->slot);
 	if (write(ch->stopping_pipe[1], "!", 1) < 0)
 		log_error("stopping pipe: %s", strerror(errno));
 	while (!worker_pool_drain(ch->pool, LISTENER_TICK_MS)) {
-		if (must_stop_now())
-			return;
-		server_drain_wake();
+		if (stop_requested() == STOP_NOW)
+			return false;
+		lifecycle_drain_wake();
 	}
 	worker_pool_stop(ch->pool);
+	return true;
 }
 
-/* The child: scoreboard process slot `slot`, worker slots (slot, 0 ..
- * ThreadsPerChild-1). Signal handlers and the wake pipe are master.c's. */
-static int worker_child_main(struct server *srv, int slot)
+/* ---- The child ---------------------------------------------------------- */
+
+static bool child_start(struct worker_child *ch)
+{
+	struct server *srv = ch->srv;
+
+	if (pipe2(ch->stopping_pipe, O_CLOEXEC) < 0) {
+		log_error("child pipe2: %s", strerror(errno));
+		return false;
+	}
+	ch->epfd = net_listeners_epoll(srv->listen_fds, srv->listen_count,
+				       lifecycle_wake_fd[0]);
+	if (ch->epfd < 0)
+		return false;
+	ch->pool = worker_pool_start(ch->slot,
+				     (int)srv->cfg.threads_per_child,
+				     serve_connection, ch);
+	return ch->pool != NULL;
+}
+
+/* Scoreboard process slot `slot`, worker slots (slot, 0 ..
+ * ThreadsPerChild-1). Signal handlers and the wake pipe are master.c's.
+ * On STOP_NOW the process exits (master.c's _exit) with its threads in
+ * the middle of their requests and the kernel closes every socket, as
+ * Apache's child does; the master reaps it and resets its slots. */
+static int child_main(struct server *srv, int slot)
 {
 	struct worker_child ch = { .srv = srv, .slot = slot };
-	int epfd;
 
-	if (pipe2(ch.stopping_pipe, O_CLOEXEC) < 0) {
-		log_error("child pipe2: %s", strerror(errno));
+	if (!child_start(&ch))
 		return 1;
-	}
-	ch.pool = worker_pool_start(slot, (int)srv->cfg.threads_per_child,
-				    serve_connection, &ch);
-	if (ch.pool == NULL)
-		return 1;
-	epfd = net_listeners_epoll(srv->listen_fds, srv->listen_count,
-				   server_wake_fd[0]);
-	if (epfd < 0)
-		return 1;
-	listener_loop(&ch, epfd);
-	if (!must_stop_now())
+	listener_loop(&ch);
+	if (stop_requested() == STOP_GRACEFUL)
 		stop_gracefully(&ch);
-	/* TERM means now: the process exits (master.c's _exit) with its
-	 * threads in the middle of their requests and the kernel closes every
-	 * socket, much as Apache's child shuts down its workers' sockets. The
-	 * master reaps us and resets our slots. */
 	return 0;
 }
 
-static int worker_run(struct server *srv)
-{
-	return master_run(srv, worker_child_main);
-}
-
-static const struct mpm worker_mpm = {
-	.name = "worker",
-	.kind = MPM_WORKER,
-	.run = worker_run,
-};
-
 int main(int argc, char **argv)
 {
-	return server_main(argc, argv, &worker_mpm);
+	return master_main(argc, argv, "worker", MPM_WORKER, child_main);
 }

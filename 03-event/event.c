@@ -12,19 +12,24 @@
  * (listener.c: one thread, epoll, timeout queues), so no thread ever waits
  * for a client and a few idle clients can no longer starve everybody.
  *
- * Diff this file with 02-worker/worker.c: the child, its signals and its
- * pool are the same; the job of a thread (serve_requests) and the
- * listener (listener_run, in listener.c) are what differ.
- * The master is common/master.c, the pool common/workers.c, the steps of
- * a request common/conn.c. See 03-event/README.md.
+ * Read it beside 02-worker/worker.c (diff -u 02-worker/worker.c
+ * 03-event/event.c): the same four parts in the same order and under the
+ * same names, the job of a worker thread (serve_connection), the listener
+ * (listener_loop), the graceful stop (stop_gracefully) and the child
+ * (child_main). What differs is what event is about: serve_connection
+ * gives the connection back instead of waiting for its next request, the
+ * listener is listener.c's epoll loop instead of accept-when-a-thread-is-
+ * idle, and a graceful stop keeps idle keep-alive connections parked
+ * instead of waking their threads. The master is common/master.c, the
+ * pool common/workers.c, the steps of a request common/conn.c. See
+ * 03-event/README.md.
  */
-#include <string.h>
+#include <stdbool.h>
 
-#include "config.h"
 #include "conn.h"
 #include "event.h"
+#include "lifecycle.h"
 #include "master.h"
-#include "response.h"
 #include "scoreboard.h"
 #include "server.h"
 #include "workers.h"
@@ -33,8 +38,10 @@ struct event_child {
 	struct server *srv;
 	int slot;
 	struct worker_pool *pool;
-	struct listener *listener;
+	struct listener *listener; /* the connections, the accepted count */
 };
+
+/* ---- The job of a worker thread ---------------------------------------- */
 
 /* Run requests while they are ready; return the state the connection
  * goes back to the listener in. Nothing here waits for the client
@@ -85,10 +92,9 @@ static enum conn_state run_requests(struct conn *c, enum job_kind job,
 	}
 }
 
-/* The job of a worker thread: the requests that are ready, then the
- * connection goes back to the listener. Compare worker.c's
- * serve_connection, which keeps the thread until the connection closes. */
-static void serve_requests(void *ctx, struct conn *c, struct sb_worker *slot)
+/* The requests that are ready, then the connection goes back to the
+ * listener: the thread never waits for a client to think. */
+static void serve_connection(void *ctx, struct conn *c, struct sb_worker *slot)
 {
 	struct listener *l = ctx;
 	enum conn_state next;
@@ -101,45 +107,67 @@ static void serve_requests(void *ctx, struct conn *c, struct sb_worker *slot)
 	/* pool_take() marks the slot '_' again. */
 }
 
-/* The child: scoreboard process slot `slot`, worker slots (slot, 0 ..
- * ThreadsPerChild-1). Signal handlers and the wake pipe are master.c's;
- * the pool's threads block every signal, so they reach the listener. */
-static int event_child_main(struct server *srv, int slot)
+/* ---- The listener ------------------------------------------------------- */
+
+/* listener.c: listener_loop(), the child's main thread (the only one that
+ * receives signals: the pool's threads block them), until a stop is asked
+ * for. It accepts, reads request heads, parks keep-alive connections and
+ * expires timeouts; a thread gets a connection only when it has a whole
+ * request to run. */
+
+/* ---- Graceful stop ------------------------------------------------------ */
+
+/* Accept no more, let every connection finish, then return true. An idle
+ * keep-alive connection stays parked in the listener until its next
+ * request (answered with "Connection: close") or its KeepAliveTimeout, so
+ * no request its client is sending is lost. A TERM that arrives meanwhile
+ * still stops the child at once (false). */
+static bool stop_gracefully(struct event_child *ch)
+{
+	listener_stop_accepting(ch->listener);
+	child_stop_accepting(ch->srv, ch->slot);
+	worker_pool_show_graceful(ch->pool);
+	if (!listener_drain(ch->listener))
+		return false;
+	/* No connection is left: the threads are idle. */
+	worker_pool_stop(ch->pool);
+	listener_destroy(ch->listener);
+	return true;
+}
+
+/* ---- The child ---------------------------------------------------------- */
+
+static bool child_start(struct event_child *ch)
+{
+	struct server *srv = ch->srv;
+
+	ch->listener = listener_create(srv, ch->slot);
+	if (ch->listener == NULL)
+		return false;
+	ch->pool = worker_pool_start(ch->slot,
+				     (int)srv->cfg.threads_per_child,
+				     serve_connection, ch->listener);
+	return ch->pool != NULL;
+}
+
+/* Scoreboard process slot `slot`, worker slots (slot, 0 ..
+ * ThreadsPerChild-1). Signal handlers and the wake pipe are master.c's.
+ * On STOP_NOW the process exits (master.c's _exit) with its threads in
+ * the middle of their requests and the kernel closes every socket, as
+ * Apache's child does; the master reaps it and resets its slots. */
+static int child_main(struct server *srv, int slot)
 {
 	struct event_child ch = { .srv = srv, .slot = slot };
-	bool graceful;
 
-	ch.listener = listener_create(srv, slot);
-	if (ch.listener == NULL)
+	if (!child_start(&ch))
 		return 1;
-	ch.pool = worker_pool_start(slot, (int)srv->cfg.threads_per_child,
-				    serve_requests, ch.listener);
-	if (ch.pool == NULL)
-		return 1;
-	graceful = listener_run(ch.listener, ch.pool);
-	if (graceful) {
-		/* No connection is left: the threads are idle. */
-		worker_pool_stop(ch.pool);
-		listener_destroy(ch.listener);
-	}
-	/* TERM means now, as for Apache's child: the process exits with its
-	 * threads in the middle of their requests, and the kernel closes
-	 * every socket. The master reaps us and resets our slots. */
+	listener_loop(ch.listener, ch.pool);
+	if (stop_requested() == STOP_GRACEFUL)
+		stop_gracefully(&ch);
 	return 0;
 }
 
-static int event_run(struct server *srv)
-{
-	return master_run(srv, event_child_main);
-}
-
-static const struct mpm event_mpm = {
-	.name = "event",
-	.kind = MPM_EVENT,
-	.run = event_run,
-};
-
 int main(int argc, char **argv)
 {
-	return server_main(argc, argv, &event_mpm);
+	return master_main(argc, argv, "event", MPM_EVENT, child_main);
 }

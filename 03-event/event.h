@@ -45,9 +45,15 @@ enum job_kind {
  * failure. */
 struct listener *listener_create(struct server *srv, int slot);
 
-/* Run the listener until a TERM (returns false) or until a graceful stop
- * has no connection left (returns true). */
-bool listener_run(struct listener *l, struct worker_pool *pool);
+/* The listener's loop, in the child's main thread, until a stop is asked
+ * for (stop_requested(), lifecycle.h). */
+void listener_loop(struct listener *l, struct worker_pool *pool);
+
+/* A graceful stop: take the listening sockets out of the epoll set (do it
+ * before closing them), then run on until every connection has finished
+ * (true) or STOP_NOW is asked for (false). */
+void listener_stop_accepting(struct listener *l);
+bool listener_drain(struct listener *l);
 
 void listener_destroy(struct listener *l);
 

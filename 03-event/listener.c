@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "lifecycle.h"
 #include "listener.h"
 #include "log.h"
 #include "master.h"
@@ -44,21 +45,6 @@
 #define MAX_EVENTS 128         /* epoll events taken per wake-up */
 #define ACCEPT_BATCH 32        /* accept() calls per socket per wake-up */
 #define LINGER_READS 16        /* reads per wake-up, so nobody hogs us */
-
-/* TERM, HUP or INT reached this child (master.c's child_on_signal). */
-static bool must_stop_now(void)
-{
-	return server_stop != 0;
-}
-
-/* USR1 or WINCH (the master restarts gracefully or retires this child),
- * or MaxConnectionsPerChild (which counts connections, as in Apache). */
-static bool must_stop_accepting(const struct listener *l)
-{
-	long limit = l->srv->cfg.max_connections_per_child;
-
-	return child_should_stop() || (limit > 0 && l->accepted >= limit);
-}
 
 /* ---- A new connection ---------------------------------------------------- */
 
@@ -291,7 +277,7 @@ static void take_back(struct listener *l, struct ev_conn *ec)
 			take_back_armed(l, ec, request_came);
 			break;
 		}
-		/* Stopping gracefully too: see begin_graceful_stop. */
+		/* Stopping gracefully too: see listener_drain. */
 		detach_if_idle(ec);
 		enter_state(l, ec, CS_KEEPALIVE);
 		break;
@@ -366,7 +352,8 @@ static bool descriptors_left(struct listener *l)
  * SO_REUSEPORT). */
 static void update_accepting(struct listener *l)
 {
-	bool want = !l->stopping && l->now >= l->accept_paused_until &&
+	bool want = stop_requested() == STOP_NONE &&
+		    l->now >= l->accept_paused_until &&
 		    below_connection_limit(l) && descriptors_left(l);
 	int i;
 
@@ -410,7 +397,8 @@ static void make_room_for_newcomer(struct listener *l)
 {
 	long full = connection_limit(l, l->threads);
 
-	if (l->accepting || l->stopping || l->now < l->accept_paused_until ||
+	if (l->accepting || stop_requested() != STOP_NONE ||
+	    l->now < l->accept_paused_until ||
 	    counted_connections(l) < full ||
 	    l->lists[CS_KEEPALIVE].head == NULL ||
 	    sb_other_child_accepting(the_scoreboard, l->proc) ||
@@ -435,9 +423,10 @@ static void accept_connections(struct listener *l, int listen_fd)
 {
 	int i;
 
-	/* must_stop_accepting(): the main loop begins the graceful stop. */
+	/* A stop asked for: the loop ends, stop_gracefully() (event.c)
+	 * follows. */
 	for (i = 0; i < ACCEPT_BATCH && l->accepting &&
-		    !must_stop_accepting(l); i++) {
+		    stop_requested() == STOP_NONE; i++) {
 		int fd = net_accept(listen_fd);
 
 		if (fd < 0) {
@@ -445,29 +434,12 @@ static void accept_connections(struct listener *l, int listen_fd)
 			return;
 		}
 		add_connection(l, fd);
+		child_reached_max_connections(l->srv, l->accepted);
 		update_accepting(l);    /* at the limit: stop here */
 	}
 }
 
 /* ---- The loop ----------------------------------------------------------- */
-
-/* Stop accepting and let every connection finish. An idle keep-alive
- * connection is kept too, until its next request (answered with
- * "Connection: close") or its KeepAliveTimeout: closing it could cross
- * a request its client is sending right now, which would be lost. */
-static void begin_graceful_stop(struct listener *l)
-{
-	int i;
-
-	l->stopping = true;
-	sb_proc_set_quiescing(l->proc, true);
-	update_accepting(l);
-	/* Our copies only: the master and the other children keep them. */
-	for (i = 0; i < l->listen_count; i++)
-		close(l->listen_src[i].fd);
-	server_mark_stopping();        /* no more keep-alive (conn.c) */
-	worker_pool_show_graceful(l->pool);
-}
 
 /* Apache's event columns of /server-status, for this process. */
 static void publish_counts(struct listener *l)
@@ -482,60 +454,83 @@ static void publish_counts(struct listener *l)
 	sb_proc_set_conns(l->proc, now[0], now[1], now[2], now[3]);
 }
 
-bool listener_run(struct listener *l, struct worker_pool *pool)
+/* One turn: sleep until an event or the nearest timeout, handle the
+ * events, take back what workers gave back, expire, hand out work, and
+ * accept or stop accepting. */
+static void listener_turn(struct listener *l)
 {
 	struct epoll_event events[MAX_EVENTS];
+	bool woken = false;
+	int i, n;
 
+	publish_counts(l);
+	n = epoll_wait(l->epfd, events, MAX_EVENTS, listener_sleep_ms(l));
+	listener_awake(l);
+	if (n < 0 && errno != EINTR) {
+		log_error("epoll_wait: %s", strerror(errno));
+		stop_request(STOP_NOW);
+		return;
+	}
+	l->now = now_monotonic_ms();
+	/* Each event touches only its own connection, so none of the later
+	 * events in this batch can point to a freed one. */
+	for (i = 0; i < n; i++) {
+		struct source *src = events[i].data.ptr;
+
+		switch (src->kind) {
+		case SRC_CONN:
+			conn_event(l, (struct ev_conn *)src, false);
+			break;
+		case SRC_LISTEN:
+			accept_connections(l, src->fd);
+			break;
+		case SRC_WAKE:
+			woken = true;
+			break;
+		case SRC_HANDBACK:
+			drain_handback_eventfd(l);
+			break;
+		}
+	}
+	if (woken)
+		lifecycle_drain_wake();
+	if (stop_requested() == STOP_NOW)
+		return;
+	take_back_all(l);       /* woken for it or not */
+	expire_timeouts(l);
+	dispatch(l);
+	make_room_for_newcomer(l);
+	update_accepting(l);
+}
+
+void listener_loop(struct listener *l, struct worker_pool *pool)
+{
 	l->pool = pool;
 	l->now = now_monotonic_ms();
 	update_accepting(l);
-	for (;;) {
-		bool woken = false;
-		int i, n;
+	while (stop_requested() == STOP_NONE)
+		listener_turn(l);
+}
 
-		publish_counts(l);
-		n = epoll_wait(l->epfd, events, MAX_EVENTS,
-			       listener_sleep_ms(l));
-		listener_awake(l);
-		if (n < 0 && errno != EINTR) {
-			log_error("epoll_wait: %s", strerror(errno));
-			return false;
-		}
-		l->now = now_monotonic_ms();
-		/* Each event touches only its own connection, so none of
-		 * the later events in this batch can point to a freed one. */
-		for (i = 0; i < n; i++) {
-			struct source *src = events[i].data.ptr;
+/* ---- Graceful stop ------------------------------------------------------ */
 
-			switch (src->kind) {
-			case SRC_CONN:
-				conn_event(l, (struct ev_conn *)src, false);
-				break;
-			case SRC_LISTEN:
-				accept_connections(l, src->fd);
-				break;
-			case SRC_WAKE:
-				woken = true;
-				break;
-			case SRC_HANDBACK:
-				drain_handback_eventfd(l);
-				break;
-			}
-		}
-		if (woken)
-			server_drain_wake();
-		if (must_stop_now())
+void listener_stop_accepting(struct listener *l)
+{
+	update_accepting(l);    /* a stop is asked for: out of the epoll set */
+}
+
+/* Every connection finishes. An idle keep-alive connection is kept too,
+ * until its next request (answered with "Connection: close") or its
+ * KeepAliveTimeout: closing it could cross a request its client is
+ * sending right now, which would be lost. */
+bool listener_drain(struct listener *l)
+{
+	while (l->conns > 0) {
+		if (stop_requested() == STOP_NOW)
 			return false;
-		take_back_all(l);       /* woken for it or not */
-		expire_timeouts(l);
-		if (!l->stopping && must_stop_accepting(l))
-			begin_graceful_stop(l);
-		if (l->stopping && l->conns == 0)
-			return true;
-		dispatch(l);
-		make_room_for_newcomer(l);
-		update_accepting(l);
+		listener_turn(l);
 	}
+	return stop_requested() != STOP_NOW;
 }
 
 /* ---- Setting up and tearing down ---------------------------------------- */
@@ -559,7 +554,7 @@ struct listener *listener_create(struct server *srv, int slot)
 	l->srv = srv;
 	l->proc = scoreboard_process(the_scoreboard, slot);
 	l->threads = (int)srv->cfg.threads_per_child;
-	l->wake_src = (struct source){ SRC_WAKE, server_wake_fd[0] };
+	l->wake_src = (struct source){ SRC_WAKE, lifecycle_wake_fd[0] };
 	l->handback_src = (struct source){ SRC_HANDBACK, -1 };
 	l->listen_count = srv->listen_count;
 	for (i = 0; i < srv->listen_count; i++)

@@ -76,7 +76,6 @@ struct listener {
 	bool accepting;                 /* listening sockets are in epfd */
 	int64_t accept_paused_until;
 	long accepted;                  /* for MaxConnectionsPerChild */
-	bool stopping;                  /* graceful: no accept, no keep-alive */
 
 	struct source wake_src;         /* server_wake_fd[0]: a signal */
 	struct source handback_src;     /* an eventfd: a worker gave one back */

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "lifecycle.h"
 #include "listener.h"
 #include "log.h"
 #include "scoreboard.h"
@@ -105,18 +106,19 @@ bool has_timeout(enum conn_state s)
 int next_timeout_ms(const struct listener *l)
 {
 	int64_t now = now_monotonic_ms(), wake = now + LISTENER_TICK_MS;
+	bool running = stop_requested() == STOP_NONE;
 	int s;
 
 	for (s = 0; s < CS_COUNT; s++)
 		if (has_timeout(s) && l->lists[s].head &&
 		    l->lists[s].head->expires_ms < wake)
 			wake = l->lists[s].head->expires_ms;
-	if (!l->accepting && !l->stopping && l->accept_paused_until > now &&
+	if (!l->accepting && running && l->accept_paused_until > now &&
 	    l->accept_paused_until < wake)
 		wake = l->accept_paused_until;
 	/* Full: look for a newcomer in the backlog now and then
 	 * (listener.c, make_room_for_newcomer). */
-	if (!l->accepting && !l->stopping && l->lists[CS_KEEPALIVE].head &&
+	if (!l->accepting && running && l->lists[CS_KEEPALIVE].head &&
 	    now + FULL_LOOK_MS < wake)
 		wake = now + FULL_LOOK_MS;
 	return wake > now ? (int)(wake - now) : 0;
@@ -305,7 +307,7 @@ void listener_hand_back(struct listener *l, struct conn *c,
 	bool armed = false, wake;
 
 	ec->handed_back_ms = now_monotonic_ms();
-	if (next == CS_KEEPALIVE && !server_is_stopping())
+	if (next == CS_KEEPALIVE && stop_requested() == STOP_NONE)
 		armed = worker_arms_keepalive(l, ec); /* c is gone after */
 	pthread_mutex_lock(&l->handback_lock);
 	ec->verdict = next;

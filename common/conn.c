@@ -29,7 +29,7 @@
 #include "chunked.h"
 #include "handlers.h"
 #include "log.h"
-#include "master.h"
+#include "lifecycle.h"
 #include "net.h"
 #include "scoreboard.h"
 #include "server.h"
@@ -276,7 +276,7 @@ static int wait_readable(struct conn *c)
 		int r = net_wait(c->fd, POLLIN, ms_left(deadline), -1);
 		if (r == 1)
 			return 0;
-		if (r == 0 || errno != EINTR || server_stop)
+		if (r == 0 || errno != EINTR || stop_requested() == STOP_NOW)
 			return 408;
 	}
 }
@@ -503,9 +503,9 @@ static bool decide_keep_alive(struct conn *c, long *max_left)
 		if (*max_left <= 0)
 			return false;
 	}
-	/* A stopping process offers no more keep-alive. A flag, read once
-	 * a request (server.c); c->wake_fd is for waking a sleeping wait. */
-	return !server_is_stopping();
+	/* A stopping process offers no more keep-alive. An atomic, read once
+	 * a request (lifecycle.c); c->wake_fd is for waking a sleeping wait. */
+	return stop_requested() == STOP_NONE;
 }
 
 /* Run the handler, then make sure the body is gone before answering. */
@@ -612,12 +612,12 @@ static enum conn_io read_head_blocking(struct conn *c)
 		 * may be sending that request now, and a close would lose
 		 * it. So the wake-up is watched only until the stop begins. */
 		int r = net_wait(c->fd, POLLIN, ms_left(deadline),
-				 between && !server_is_stopping() ?
+				 between && stop_requested() == STOP_NONE ?
 				 c->wake_fd : -1);
 		if (r == 1)
 			continue;
 		if (r < 0 && errno == EINTR &&
-		    !(between && child_must_stop_now()))
+		    !(between && stop_requested() == STOP_NOW))
 			continue;
 		if (r == 0 && c->len > 0) {
 			conn_answer_error(c, 408, "The request did not arrive "

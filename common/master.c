@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "master.h"
 #include "scoreboard.h"
@@ -57,54 +58,7 @@ struct master {
 	bool max_workers_reported;
 };
 
-/* Scoreboard fields that have no helper in scoreboard.h; the memory is
- * shared with the children, hence relaxed atomics as in scoreboard.c. */
-#define SB_LOAD(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
-#define SB_STORE(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
-
 /* ---- The child's side of fork() ---------------------------------------- */
-
-/* Set with server_stop, for the threads that do not take signals. */
-static int child_stop_now;
-
-/* A child's signals mean something else than the master's: TERM, HUP and
- * INT stop now, USR1 and WINCH finish the current work and exit. */
-static void child_on_signal(int sig)
-{
-	int saved = errno;
-
-	if (sig == SIGUSR1 || sig == SIGWINCH) {
-		server_graceful = 1;
-	} else {
-		server_stop = 1;
-		__atomic_store_n(&child_stop_now, 1, __ATOMIC_RELAXED);
-	}
-	server_mark_stopping();
-	if (write(server_wake_fd[1], "!", 1) < 0) {
-		/* Pipe full: a wake-up is pending already. */
-	}
-	errno = saved;
-}
-
-static int child_install_signals(void)
-{
-	static const int handled[] = { SIGTERM, SIGHUP, SIGINT, SIGUSR1,
-				       SIGWINCH };
-	struct sigaction sa;
-	size_t i;
-
-	server_reset_signals(); /* SIGPIPE stays ignored */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = child_on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* poll() and nanosleep() still return EINTR; the rest of the HTTP
-	 * code (file reads, locks) is spared retrying. */
-	sa.sa_flags = SA_RESTART;
-	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		if (sigaction(handled[i], &sa, NULL) < 0)
-			return -1;
-	return 0;
-}
 
 /* Everything a new child needs before child_main runs. Signals are still
  * blocked here (see spawn_child), so none can find a half-made child. */
@@ -113,21 +67,10 @@ static int child_setup(struct master *m, int slot, uint32_t generation,
 {
 	struct sb_process *proc = scoreboard_process(m->sb, slot);
 
-	/* The master's wake pipe wakes the master. A signal sent to this child
-	 * must wake this child only, so it gets a pipe of its own. */
-	close(server_wake_fd[0]);
-	close(server_wake_fd[1]);
-	if (pipe2(server_wake_fd, O_NONBLOCK | O_CLOEXEC) < 0) {
-		log_error("child: pipe2: %s", strerror(errno));
+	/* Its own wake pipe, its own meanings of the signals (lifecycle.h),
+	 * and no restart or stop copied from the master. */
+	if (lifecycle_child_signals() < 0)
 		return -1;
-	}
-	/* The flags are copies of the master's: USR1 may still be set. */
-	server_stop = server_restart = server_graceful = 0;
-	server_graceful_stop = server_child_exited = 0;
-	if (child_install_signals() < 0) {
-		log_error("child: sigaction: %s", strerror(errno));
-		return -1;
-	}
 	if (server_drop_privileges(m->srv) < 0)
 		return -1;
 	/* If the master is killed (kill -9), do not live on with the port. */
@@ -135,8 +78,7 @@ static int child_setup(struct master *m, int slot, uint32_t generation,
 		return -1;
 	/* The parent records the same after fork(); doing it here too leaves
 	 * no moment in which this child runs unrecorded. */
-	SB_STORE(proc->generation, generation);
-	SB_STORE(proc->pid, getpid());
+	sb_proc_claim(proc, getpid(), generation);
 	return 0;
 }
 
@@ -152,15 +94,24 @@ static void run_child(struct master *m, int slot, uint32_t generation,
 	_exit(status);
 }
 
-/* In a child: the flags are set by child_on_signal. */
-int child_should_stop(void)
+bool child_reached_max_connections(const struct server *srv, long accepted)
 {
-	return server_stop || server_graceful;
+	long limit = srv->cfg.max_connections_per_child;
+
+	if (limit <= 0 || accepted < limit)
+		return false;
+	stop_request(STOP_GRACEFUL);
+	return true;
 }
 
-bool child_must_stop_now(void)
+void child_stop_accepting(struct server *srv, int slot)
 {
-	return __atomic_load_n(&child_stop_now, __ATOMIC_RELAXED) != 0;
+	int i;
+
+	stop_request(STOP_GRACEFUL);
+	sb_proc_set_quiescing(scoreboard_process(the_scoreboard, slot), true);
+	for (i = 0; i < srv->listen_count; i++)
+		close(srv->listen_fds[i]);
 }
 
 /* ---- Spawning and reaping ---------------------------------------------- */
@@ -173,8 +124,7 @@ static void mark_starting(struct master *m, int slot)
 	int t;
 
 	for (t = 0; t < m->threads_per_child; t++)
-		SB_STORE(scoreboard_worker(m->sb, slot, t)->state,
-			 (uint32_t)SB_STARTING);
+		sb_mark_starting(scoreboard_worker(m->sb, slot, t));
 }
 
 static int spawn_child(struct master *m, int slot)
@@ -257,7 +207,6 @@ static void reap_children(struct master *m)
 	pid_t pid;
 	int status;
 
-	server_child_exited = 0;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		int slot = find_slot(m, pid);
 
@@ -286,15 +235,15 @@ static void signal_children(struct master *m, int sig, bool old_only)
 
 	for (slot = 0; slot < m->sb->server_limit; slot++) {
 		struct sb_process *proc = &m->sb->procs[slot];
-		pid_t pid = SB_LOAD(proc->pid);
+		pid_t pid = sb_proc_pid(proc);
 
 		/* pid <= 0 would signal a process group, maybe our own. */
 		if (pid <= 0)
 			continue;
-		if (old_only && SB_LOAD(proc->generation) == generation)
+		if (old_only && sb_proc_generation(proc) == generation)
 			continue;
 		if (sig == SIGUSR1)
-			SB_STORE(proc->quiescing, 1);
+			sb_proc_set_quiescing(proc, true);
 		if (kill(pid, sig) < 0 && errno != ESRCH)
 			log_warn("kill(%d, %d): %s", (int)pid, sig,
 				 strerror(errno));
@@ -305,12 +254,12 @@ static void signal_children(struct master *m, int sig, bool old_only)
  * timeout_ms at most. */
 static void wait_for_wake(int64_t timeout_ms)
 {
-	struct pollfd pfd = { .fd = server_wake_fd[0], .events = POLLIN };
+	struct pollfd pfd = { .fd = lifecycle_wake_fd[0], .events = POLLIN };
 
 	if (timeout_ms < 0)
 		timeout_ms = 0;
 	if (poll(&pfd, 1, (int)timeout_ms) > 0)
-		server_drain_wake();
+		lifecycle_drain_wake();
 }
 
 /* Reap until no child is left or timeout_ms have passed. Returns true if
@@ -327,7 +276,7 @@ static bool wait_for_children(struct master *m, int timeout_ms,
 		if (live_children(m) == 0)
 			return true;
 		left = deadline - now_monotonic_ms();
-		if (left <= 0 || (give_up_on_stop && server_stop))
+		if (left <= 0 || (give_up_on_stop && stop_requested() == STOP_NOW))
 			return false;
 		/* SIGCHLD wakes us; the cap is a safety net. */
 		wait_for_wake(left < 100 ? left : 100);
@@ -375,7 +324,6 @@ static int idle_workers(const struct master *m, int slot)
 
 static void take_census(const struct master *m, struct census *c)
 {
-	uint32_t generation = sb_generation(m->sb);
 	int slot, last = -1;
 
 	memset(c, 0, sizeof(*c));
@@ -384,18 +332,17 @@ static void take_census(const struct master *m, struct census *c)
 		const struct sb_process *proc = &m->sb->procs[slot];
 		int idle;
 
-		if (SB_LOAD(proc->pid) == 0) {
+		if (sb_proc_pid(proc) == 0) {
 			c->free_slots++;
 			continue;
 		}
-		if (SB_LOAD(proc->quiescing) ||
-		    SB_LOAD(proc->generation) != generation)
+		if (!sb_proc_in_service(m->sb, proc))
 			continue;
 		c->children++;
 		/* A child at its connection limit (event) takes no new
 		 * client, so its idle threads are no spare capacity: a
 		 * server whose children are all full spawns another. */
-		if (SB_LOAD(proc->not_accepting))
+		if (!sb_proc_accepting(proc))
 			continue;
 		idle = idle_workers(m, slot);
 		c->idle += idle;
@@ -454,9 +401,9 @@ static void perform_idle_maintenance(struct master *m)
 	take_census(m, &c);
 	if (c.idle > m->max_spare && c.retire_slot >= 0) {
 		struct sb_process *proc = &m->sb->procs[c.retire_slot];
-		pid_t pid = SB_LOAD(proc->pid);
+		pid_t pid = sb_proc_pid(proc);
 
-		SB_STORE(proc->quiescing, 1);
+		sb_proc_set_quiescing(proc, true);
 		if (pid > 0 && kill(pid, SIGUSR1) < 0 && errno != ESRCH)
 			log_warn("kill(%d, SIGUSR1): %s", (int)pid,
 				 strerror(errno));
@@ -502,16 +449,14 @@ static long max_children_of(const struct config *cfg,
 bool master_could_spawn(const struct server *srv)
 {
 	const struct scoreboard *sb = the_scoreboard;
-	uint32_t generation = sb_generation(sb);
 	int slot, children = 0, free_slots = 0;
 
 	for (slot = 0; slot < sb->server_limit; slot++) {
 		const struct sb_process *proc = &sb->procs[slot];
 
-		if (SB_LOAD(proc->pid) == 0)
+		if (sb_proc_pid(proc) == 0)
 			free_slots++;
-		else if (!SB_LOAD(proc->quiescing) &&
-			 SB_LOAD(proc->generation) == generation)
+		else if (sb_proc_in_service(sb, proc))
 			children++;
 	}
 	return free_slots > 0 && children < max_children_of(&srv->cfg, sb);
@@ -603,7 +548,7 @@ int master_run(struct server *srv, child_main_fn child_main)
 	};
 	int64_t next_round;
 
-	server_install_signals();
+	lifecycle_master_signals(); /* server_main made the wake pipe */
 	configure(&m);
 	start_children(&m);
 	next_round = now_monotonic_ms() + MAINTENANCE_INTERVAL_MS;
@@ -613,18 +558,25 @@ int master_run(struct server *srv, child_main_fn child_main)
 		if (now < next_round)
 			wait_for_wake(next_round - now);
 		reap_children(&m);
-		/* Clear each flag before acting: a second signal that
-		 * arrives meanwhile is seen on the next turn. */
-		if (server_stop)
+		switch (stop_requested()) {
+		case STOP_NOW:
 			return shutdown_now(&m);
-		if (server_graceful_stop)
+		case STOP_GRACEFUL:
 			return shutdown_gracefully(&m);
-		if (server_restart) {
-			server_restart = 0;
+		case STOP_NONE:
+			break;
+		}
+		/* Taking the request clears it: a second signal that
+		 * arrives meanwhile is seen on the next turn. */
+		switch (restart_take()) {
+		case RESTART_NOW:
 			restart_now(&m);
-		} else if (server_graceful) {
-			server_graceful = 0;
+			break;
+		case RESTART_GRACEFUL:
 			restart_gracefully(&m);
+			break;
+		case RESTART_NONE:
+			break;
 		}
 		now = now_monotonic_ms();
 		if (now >= next_round) {
@@ -632,4 +584,22 @@ int master_run(struct server *srv, child_main_fn child_main)
 			next_round = now + MAINTENANCE_INTERVAL_MS;
 		}
 	}
+}
+
+/* server_main() calls mpm->run(srv), which knows no child_main: the one
+ * this process was given, set once before anything runs. */
+static child_main_fn mpm_child_main;
+
+static int run_master(struct server *srv)
+{
+	return master_run(srv, mpm_child_main);
+}
+
+int master_main(int argc, char **argv, const char *name, enum mpm_kind kind,
+		child_main_fn child_main)
+{
+	struct mpm mpm = { .name = name, .kind = kind, .run = run_master };
+
+	mpm_child_main = child_main;
+	return server_main(argc, argv, &mpm);
 }

@@ -16,36 +16,45 @@
 
 #include <stdbool.h>
 
+#include "config.h"
+
 struct server;
 
 /* The body of a child process, run in a freshly forked child that owns
  * scoreboard process slot `slot` (its worker slots are slot*ThreadLimit
- * onwards). Signals in the child: TERM/HUP/INT set server_stop, USR1/WINCH
- * set server_graceful (finish current work, exit); both write the wake pipe.
+ * onwards). Signals in the child: TERM/HUP/INT ask for STOP_NOW,
+ * USR1/WINCH for STOP_GRACEFUL (lifecycle.h); both write the wake pipe.
  * master.c sets all this up before child_main runs (with signals blocked
  * across fork(), so there is no moment with the master's handlers): the
- * child has its own wake pipe in server_wake_fd (non-blocking, CLOEXEC; not
- * the master's), the server_* flags cleared, its process slot's pid and
- * generation recorded, its workers' slots at 'S', and PR_SET_PDEATHSIG so
- * it gets SIGTERM if the master dies. A child_main needs no signal code of
- * its own; it marks its worker slots '_' and, on leaving, '.'.
- * Returns the child's exit status (passed to _exit). */
+ * child has its own wake pipe in lifecycle_wake_fd (not the master's), no
+ * stop or restart asked for, its process slot's pid and generation
+ * recorded, its workers' slots at 'S', and PR_SET_PDEATHSIG so it gets
+ * SIGTERM if the master dies. A child_main needs no signal code of its
+ * own; it runs while stop_requested() is STOP_NONE, marks its worker
+ * slots '_' and, on leaving, '.'. Returns the child's exit status
+ * (passed to _exit). */
 typedef int (*child_main_fn)(struct server *srv, int slot);
 
 /* Run the master until TERM/INT or a graceful stop; returns the exit
  * status for main(). */
 int master_run(struct server *srv, child_main_fn child_main);
 
-/* In a child: true once this child should stop taking new connections:
- * server_stop (TERM/HUP: stop now) or server_graceful (USR1/WINCH: graceful
- * restart or stop, or the master retiring a surplus idle child). A child
- * that reaches MaxConnectionsPerChild leaves its own loop. */
-int child_should_stop(void);
+/* The whole main() of an MPM whose master is this one (all three):
+ * server_main() with a run() that is master_run(srv, child_main). */
+int master_main(int argc, char **argv, const char *name, enum mpm_kind kind,
+		child_main_fn child_main);
 
-/* In a child, from any thread: TERM, HUP or INT came (stop now, not
- * gracefully). An idle keep-alive connection closes then; in a graceful
- * stop it waits for its next request or KeepAliveTimeout. */
-bool child_must_stop_now(void);
+/* In a child: has it taken its MaxConnectionsPerChild connections (0:
+ * no limit)? As in Apache 2.4 it counts connections, not requests. Then
+ * the child asks itself for a graceful stop. */
+bool child_reached_max_connections(const struct server *srv, long accepted);
+
+/* In a child that begins its graceful stop: STOP_GRACEFUL asked for (if
+ * MaxConnectionsPerChild began it, no signal did), its scoreboard slot
+ * quiescing (every worker shows 'G' as it finishes), and its copies of the
+ * listening sockets closed (the master and the other children keep
+ * theirs). An epoll set that watches them must let go of them first. */
+void child_stop_accepting(struct server *srv, int slot);
 
 /* In a child (event): could the master still start a child of the current
  * generation for new clients? True while the children that are not on

@@ -280,6 +280,20 @@ void sb_proc_exited(struct scoreboard *sb, int slot)
 		STORE(scoreboard_worker(sb, slot, t)->state, SB_DEAD);
 }
 
+void sb_proc_claim(struct sb_process *p, pid_t pid, uint32_t generation)
+{
+	if (p == NULL)
+		return;
+	STORE(p->generation, generation);
+	STORE(p->pid, pid);
+}
+
+void sb_mark_starting(struct sb_worker *w)
+{
+	if (w != NULL)
+		STORE(w->state, (uint32_t)SB_STARTING);
+}
+
 void sb_proc_set_quiescing(struct sb_process *p, bool quiescing)
 {
 	if (p != NULL)
@@ -315,18 +329,33 @@ pid_t sb_proc_pid(const struct sb_process *p)
 	return p ? LOAD(p->pid) : 0;
 }
 
+uint32_t sb_proc_generation(const struct sb_process *p)
+{
+	return p ? LOAD(p->generation) : 0;
+}
+
+bool sb_proc_in_service(const struct scoreboard *sb,
+			const struct sb_process *p)
+{
+	return p != NULL && LOAD(p->pid) != 0 && !LOAD(p->quiescing) &&
+	       LOAD(p->generation) == LOAD(sb->generation);
+}
+
+bool sb_proc_accepting(const struct sb_process *p)
+{
+	return p != NULL && !LOAD(p->not_accepting);
+}
+
 bool sb_other_child_accepting(const struct scoreboard *sb,
 			      const struct sb_process *self)
 {
-	uint32_t generation = LOAD(sb->generation);
 	int slot;
 
 	for (slot = 0; slot < sb->server_limit; slot++) {
 		const struct sb_process *p = &sb->procs[slot];
 
-		if (p != self && LOAD(p->pid) != 0 && !LOAD(p->quiescing) &&
-		    LOAD(p->generation) == generation &&
-		    !LOAD(p->not_accepting))
+		if (p != self && sb_proc_in_service(sb, p) &&
+		    sb_proc_accepting(p))
 			return true;
 	}
 	return false;

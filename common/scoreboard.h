@@ -117,11 +117,25 @@ void sb_proc_start(struct scoreboard *sb, int slot, pid_t pid);
 /* The master, after reaping: the slot is free (pid 0) and every worker slot
  * of it shows '.'. Counters stay until a HUP restart resets them. */
 void sb_proc_exited(struct scoreboard *sb, int slot);
+/* The child itself, first thing after fork(): the same record as the
+ * master's sb_proc_start, with the generation it was forked in (a restart
+ * may have begun a new one since). */
+void sb_proc_claim(struct sb_process *p, pid_t pid, uint32_t generation);
+/* The master, before fork(): the new child's worker shows 'S' (counted as
+ * idle at once); the child claims the slot when it leaves 'S'. */
+void sb_mark_starting(struct sb_worker *w);
 void sb_proc_set_quiescing(struct sb_process *p, bool quiescing);
 void sb_proc_set_accepting(struct sb_process *p, bool accepting);
 void sb_proc_set_conns(struct sb_process *p, uint32_t total,
 		       uint32_t writing, uint32_t keepalive, uint32_t closing);
 pid_t sb_proc_pid(const struct sb_process *p);
+uint32_t sb_proc_generation(const struct sb_process *p);
+/* Is p a live child of the current generation that is not on its way out
+ * (quiescing)? The children the master's maintenance counts. */
+bool sb_proc_in_service(const struct scoreboard *sb,
+			const struct sb_process *p);
+/* Does p take new connections (event: false at its connection limit)? */
+bool sb_proc_accepting(const struct sb_process *p);
 /* Does a child other than `self`, of the current generation and not on
  * its way out, take new connections now? (event: a full child asks before
  * it closes idle keep-alive connections to make room for a newcomer.) */

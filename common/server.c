@@ -7,13 +7,13 @@
  * wrong), check DocumentRoot, bind every Listen address while we can still
  * tell the operator on the terminal, create the scoreboard before the first
  * fork() so every child inherits it, open the logs, write the PidFile, and
- * only then hand over to the MPM's run(). Signals are turned into flags and
- * a byte on a pipe, the only two things a handler can do safely.
+ * only then hand over to the MPM's run() (signals are lifecycle.c's).
  *
  * Used by 01-prefork, 02-worker and 03-event (their main() is one call to
- * server_main) and by common/master.c (signals, server_reload on HUP/USR1).
+ * server_main) and by common/master.c (server_reload on HUP/USR1).
  */
 #include "server.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "net.h"
 #include "scoreboard.h"
@@ -22,6 +22,7 @@
 #include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,114 +32,7 @@
 
 #define KIT_ROOT_DEPTH 8   /* directories to climb looking for the kit */
 
-volatile sig_atomic_t server_stop;
-volatile sig_atomic_t server_restart;
-volatile sig_atomic_t server_graceful;
-volatile sig_atomic_t server_graceful_stop;
-volatile sig_atomic_t server_child_exited;
-int server_wake_fd[2] = { -1, -1 };
-
-static const int handled_signals[] = {
-	SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGWINCH, SIGCHLD,
-};
-#define HANDLED_COUNT (sizeof(handled_signals) / sizeof(handled_signals[0]))
-
 static pid_t pid_file_owner; /* only the master removes the PidFile */
-
-/* ---- Signals ---- */
-
-static void on_signal(int sig)
-{
-	int saved = errno; /* the interrupted code may be about to read it */
-
-	switch (sig) {
-	case SIGTERM:
-	case SIGINT:
-		server_stop = 1;
-		break;
-	case SIGHUP:
-		server_restart = 1;
-		break;
-	case SIGUSR1:
-		server_graceful = 1;
-		break;
-	case SIGWINCH:
-		server_graceful_stop = 1;
-		break;
-	case SIGCHLD:
-		server_child_exited = 1;
-		break;
-	}
-	if (server_wake_fd[1] >= 0 && write(server_wake_fd[1], "!", 1) < 0) {
-		/* Pipe full: a wake-up is pending already; nothing to do. */
-	}
-	errno = saved;
-}
-
-static int make_wake_pipe(void)
-{
-	if (pipe2(server_wake_fd, O_NONBLOCK | O_CLOEXEC) < 0) {
-		server_wake_fd[0] = server_wake_fd[1] = -1;
-		return -1;
-	}
-	return 0;
-}
-
-void server_install_signals(void)
-{
-	struct sigaction sa;
-
-	if (server_wake_fd[0] < 0 && make_wake_pipe() < 0)
-		log_error("pipe2 for the wake pipe: %s", strerror(errno));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a blocking accept() or poll() must return EINTR so
-	 * the loop around it sees the flag at once. */
-	sa.sa_flags = 0;
-	for (size_t i = 0; i < HANDLED_COUNT; i++)
-		if (sigaction(handled_signals[i], &sa, NULL) < 0)
-			log_error("sigaction(%d): %s", handled_signals[i],
-				  strerror(errno));
-}
-
-/* In a new child, before it installs its own handlers. SIGPIPE stays
- * ignored: a client that goes away must make write() fail with EPIPE, not
- * kill the child. (The child's own wake pipe is master.c's business.) */
-void server_reset_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < HANDLED_COUNT; i++)
-		sigaction(handled_signals[i], &sa, NULL);
-}
-
-/* Written by a signal handler or a listener thread, read by every worker
- * thread: an atomic int (lock-free, so safe in a handler). */
-static int stopping_flag;
-
-void server_mark_stopping(void)
-{
-	__atomic_store_n(&stopping_flag, 1, __ATOMIC_RELAXED);
-}
-
-bool server_is_stopping(void)
-{
-	return __atomic_load_n(&stopping_flag, __ATOMIC_RELAXED) != 0;
-}
-
-void server_drain_wake(void)
-{
-	char buf[64];
-
-	if (server_wake_fd[0] < 0)
-		return;
-	while (read(server_wake_fd[0], buf, sizeof(buf)) > 0)
-		continue;
-}
 
 /* ---- Start-up ---- */
 
@@ -407,11 +301,10 @@ static int start_and_run(struct server *srv)
 		     sizeof(err)) < 0 ||
 	    write_pid_file(cfg->pid_file, err, sizeof(err)) < 0)
 		goto fail;
-	if (make_wake_pipe() < 0) {
+	if (lifecycle_master_signals() < 0) {
 		snprintf(err, sizeof(err), "pipe2: %s", strerror(errno));
 		goto fail;
 	}
-	server_install_signals();
 	log_started(srv);
 	warn_about_identity(cfg);
 	status = srv->mpm->run(srv);

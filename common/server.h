@@ -1,5 +1,5 @@
 /*
- * server.h - what every MPM binary shares: start-up, sockets, signals.
+ * server.h - what every MPM binary shares: start-up and sockets.
  *
  * What it teaches: the three servers differ only in how they run
  * connections concurrently. Everything before that (the command line, the
@@ -10,7 +10,6 @@
 #ifndef KIT_SERVER_H
 #define KIT_SERVER_H
 
-#include <signal.h>
 #include <stdbool.h>
 
 #include "config.h"
@@ -39,36 +38,10 @@ struct server {
 	int directive_count;
 };
 
-/* Set by the signal handlers that server_install_signals() installs. The MPM
- * loops look at them; a handler does nothing but set a flag and write one
- * byte to the wake pipe (both async-signal-safe). */
-extern volatile sig_atomic_t server_stop;          /* TERM, INT */
-extern volatile sig_atomic_t server_restart;       /* HUP */
-extern volatile sig_atomic_t server_graceful;      /* USR1 */
-extern volatile sig_atomic_t server_graceful_stop; /* WINCH */
-extern volatile sig_atomic_t server_child_exited;  /* CHLD */
-
-/* A pipe whose read end becomes readable when a signal arrives; poll it
- * beside other fds to wake up at once. Created by server_main. */
-extern int server_wake_fd[2];
-
 /* The whole main() of each server: parse -f -c -t -h -v, load the config,
  * bind, create the scoreboard, open logs, write the PidFile, run the MPM,
  * clean up. */
 int server_main(int argc, char **argv, const struct mpm *mpm);
-
-void server_install_signals(void);
-/* Back to default dispositions (in a new child before it installs its own). */
-void server_reset_signals(void);
-/* Drain the wake pipe. */
-void server_drain_wake(void);
-
-/* This child has begun to stop (a signal reached it, or its MPM began a
- * graceful stop): every response from now on says "Connection: close".
- * An atomic flag, so that conn.c can look at it once per request without
- * a system call; async-signal-safe. */
-void server_mark_stopping(void);
-bool server_is_stopping(void);
 
 /* In a new child: when the server was started as root and User is set,
  * switch to User and Group (supplementary groups included) for good, as

@@ -41,7 +41,7 @@ struct worker_pool {
 	int queued;
 	int idle;               /* threads waiting on `work` */
 	int running;            /* threads that have not exited */
-	bool stopping;
+	bool draining;         /* worker_pool_drain(): exit once idle */
 	bool graceful;          /* the child stops gracefully: show 'G' */
 
 	/* Written before the first thread starts, read-only afterwards. */
@@ -65,7 +65,7 @@ static struct conn *pool_take(struct worker_pool *p, struct sb_worker *sbw)
 	pthread_cond_broadcast(&p->changed);
 	/* A while, not an if: a wake-up can be spurious, or another thread
 	 * may have taken the connection first. */
-	while (p->queued == 0 && !p->stopping) {
+	while (p->queued == 0 && !p->draining) {
 		pthread_cond_wait(&p->work, &p->lock);
 		/* The child began a graceful stop: sb_set_state shows the
 		 * waiting thread as 'G' from now on. */
@@ -236,7 +236,7 @@ bool worker_pool_drain(struct worker_pool *p, int timeout_ms)
 	bool done;
 
 	pthread_mutex_lock(&p->lock);
-	p->stopping = true;
+	p->draining = true;
 	pthread_cond_broadcast(&p->work); /* idle threads exit at once */
 	while (p->running > 0 &&
 	       pthread_cond_timedwait(&p->changed, &p->lock, &until) == 0)
