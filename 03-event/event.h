@@ -18,9 +18,12 @@ struct server;
 struct worker_pool;
 struct listener;
 
-/* The life of a connection (drawn in 03-event/README.md). Only two states
- * involve a thread: CS_IN_WORKER. All the others wait in the listener. */
+/* The life of a connection (drawn in 03-event/README.md). Only one state
+ * involves a thread, CS_IN_WORKER; in every other one the connection waits
+ * in the listener: for its client (the timed states), or for a free
+ * thread (CS_WAIT_WORKER). */
 enum conn_state {
+	CS_NEW,              /* accepted, in no list yet */
 	CS_READ_HEAD,        /* a request head is (maybe) arriving: Timeout */
 	CS_KEEPALIVE,        /* between requests, nothing received yet:
 				KeepAliveTimeout */
@@ -30,7 +33,7 @@ enum conn_state {
 				buffer: wait until writable, Timeout */
 	CS_LINGER,           /* write side shut, reading until EOF: 2 s a
 				read, 30 s in all */
-	CS_CLOSED,           /* only as a worker's verdict: close it now */
+	CS_CLOSED,           /* a worker's verdict only: close it now */
 	CS_COUNT
 };
 

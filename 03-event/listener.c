@@ -15,10 +15,13 @@
  *   - conn_event(): the one switch, "this connection is ready, or its
  *     time is up: what now?";
  *   - take_back(): where a connection a worker gives back goes next;
- *   - listener_run(): the loop: epoll_wait until the nearest timeout,
- *     handle the events, take back, expire, accept or stop accepting.
+ *   - listener_turn(): one turn of the loop: epoll_wait until the nearest
+ *     timeout, handle the events, take back, expire, accept or stop
+ *     accepting; listener_loop() runs it until a stop is asked for and
+ *     listener_drain() through a graceful stop.
  * The lists, the timeout queues (deadline_of()) and the hand-off itself
- * are in queues.c.
+ * are in queues.c; the keep-alive fast path (the two fastpath_ calls
+ * here) in fastpath.c, which a first reading can skip.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,7 +63,7 @@ static void add_connection(struct listener *l, int fd)
 		return;
 	}
 	ec->src = (struct source){ .kind = SRC_CONN, .fd = fd };
-	ec->state = CS_CLOSED;
+	ec->state = CS_NEW;
 	net_peer_name(fd, ec->peer, sizeof(ec->peer));
 	ev.data.ptr = &ec->src;
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -72,7 +75,7 @@ static void add_connection(struct listener *l, int fd)
 	}
 	l->conns++;
 	l->accepted++;
-	queue_in(l, ec, CS_READ_HEAD);
+	listener_queue_in(l, ec, CS_READ_HEAD);
 }
 
 /* ---- What each state does when its socket is ready ---------------------- */
@@ -80,30 +83,33 @@ static void add_connection(struct listener *l, int fd)
 /* Readable in CS_READ_HEAD or CS_KEEPALIVE: feed the parser what came. */
 static void read_head(struct listener *l, struct ev_conn *ec)
 {
-	bool new_request = ec->box == NULL || ec->box->conn.len == 0;
+	bool new_request = ec->conn == NULL || ec->conn->len == 0;
 	struct conn *c;
 
-	if (!attach(l, ec)) {
-		close_conn(l, ec);
+	if (!listener_attach_conn(l, ec)) {
+		listener_close_conn(l, ec);
 		return;
 	}
-	c = &ec->box->conn;
+	c = ec->conn;
 	switch (conn_read_head(c)) {
 	case CONN_IO_DONE:      /* a whole head, or an error to answer */
-		to_worker(l, ec, JOB_PROCESS);
+		listener_to_worker(l, ec, JOB_PROCESS);
 		break;
 	case CONN_IO_AGAIN:
 		if (c->len == 0) {
-			detach_if_idle(ec);     /* nothing came after all */
-			arm(l, ec);
+			/* nothing came after all */
+			listener_detach_if_idle(ec);
+			listener_arm(l, ec);
 		} else if (new_request || ec->state != CS_READ_HEAD) {
-			enter_state(l, ec, CS_READ_HEAD); /* Timeout starts */
+			/* Timeout starts */
+			listener_enter_state(l, ec, CS_READ_HEAD);
 		} else {
-			arm(l, ec);     /* same request: same place in queue */
+			/* same request: same place in queue */
+			listener_arm(l, ec);
 		}
 		break;
 	default:                /* closed by the client, or reset */
-		close_conn(l, ec);
+		listener_close_conn(l, ec);
 		break;
 	}
 }
@@ -111,15 +117,15 @@ static void read_head(struct listener *l, struct ev_conn *ec)
 /* Writable in CS_WRITE_COMPLETION: send what the socket takes now. */
 static void write_more(struct listener *l, struct ev_conn *ec)
 {
-	switch (conn_send(&ec->box->conn)) {
+	switch (conn_send(ec->conn)) {
 	case CONN_IO_DONE:      /* a worker logs it and goes on */
-		to_worker(l, ec, JOB_FINISH);
+		listener_to_worker(l, ec, JOB_FINISH);
 		break;
 	case CONN_IO_AGAIN:     /* progress: back to the tail, new Timeout */
-		enter_state(l, ec, CS_WRITE_COMPLETION);
+		listener_enter_state(l, ec, CS_WRITE_COMPLETION);
 		break;
 	default:
-		close_conn(l, ec);
+		listener_close_conn(l, ec);
 		break;
 	}
 }
@@ -137,13 +143,13 @@ static void linger_read(struct listener *l, struct ev_conn *ec)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
-		close_conn(l, ec);  /* EOF (or an error): done */
+		listener_close_conn(l, ec);  /* EOF (or an error): done */
 		return;
 	}
 	if (l->now >= ec->linger_end_ms)
-		close_conn(l, ec);
+		listener_close_conn(l, ec);
 	else
-		enter_state(l, ec, CS_LINGER);
+		listener_enter_state(l, ec, CS_LINGER);
 }
 
 /* Timeout in CS_READ_HEAD. Part of a head came: a worker answers 408 and
@@ -151,10 +157,10 @@ static void linger_read(struct listener *l, struct ev_conn *ec)
  * without a word. */
 static void read_timed_out(struct listener *l, struct ev_conn *ec)
 {
-	if (ec->box && ec->box->conn.len > 0)
-		to_worker(l, ec, JOB_TIMEOUT);
+	if (ec->conn && ec->conn->len > 0)
+		listener_to_worker(l, ec, JOB_TIMEOUT);
 	else
-		close_conn(l, ec);
+		listener_close_conn(l, ec);
 }
 
 /* The state machine: a connection is ready (or its time is up). */
@@ -170,32 +176,29 @@ static void conn_event(struct listener *l, struct ev_conn *ec,
 		break;
 	case CS_KEEPALIVE:
 		if (timed_out)
-			close_conn(l, ec);
+			listener_close_conn(l, ec);
 		else
 			read_head(l, ec);
 		break;
 	case CS_WRITE_COMPLETION:
 		if (timed_out)
-			close_conn(l, ec);  /* a reader too slow for Timeout */
+			/* a reader too slow for Timeout */
+			listener_close_conn(l, ec);
 		else
 			write_more(l, ec);
 		break;
 	case CS_LINGER:
 		if (timed_out)
-			close_conn(l, ec);
+			listener_close_conn(l, ec);
 		else
 			linger_read(l, ec);
 		break;
 	case CS_IN_WORKER:
-		/* The worker armed it for keep-alive and the next request
-		 * came before the worker put it in the hand-back list: the
-		 * event is used up, so take_back() must remember it. (Or a
-		 * stale event, see below: take_back() forgets it.) */
-		if (!timed_out && !ec->event_pending) {
-			ec->event_pending = true;
-			l->events_waiting++;
-		}
+		/* Armed by its worker (the fast path): a request came. */
+		if (!timed_out)
+			fastpath_note_request(l, ec);
 		break;
+	case CS_NEW:
 	case CS_WAIT_WORKER:
 	case CS_CLOSED:
 	case CS_COUNT:
@@ -213,7 +216,7 @@ static void expire_timeouts(struct listener *l)
 	int s;
 
 	for (s = 0; s < CS_COUNT; s++) {
-		if (!has_timeout(s))
+		if (!state_has_timeout(s))
 			continue;
 		while ((ec = l->lists[s].head) != NULL &&
 		       ec->expires_ms <= l->now)
@@ -226,16 +229,16 @@ static void expire_timeouts(struct listener *l)
 
 static void start_linger(struct listener *l, struct ev_conn *ec)
 {
-	drop_box(ec);
+	listener_drop_conn(ec);
 	/* Our FIN first; then what the client still sends is read and
 	 * dropped, so the kernel has no unread data to answer with a reset
 	 * that could destroy the response before the client reads it. */
 	if (shutdown(ec->src.fd, SHUT_WR) < 0) {
-		close_conn(l, ec);
+		listener_close_conn(l, ec);
 		return;
 	}
 	ec->linger_end_ms = l->now + LINGER_TOTAL_MS;
-	enter_state(l, ec, CS_LINGER);
+	listener_enter_state(l, ec, CS_LINGER);
 }
 
 /* Closing an idle keep-alive connection to make room: unless the
@@ -249,7 +252,7 @@ static void close_unless_request_came(struct listener *l, struct ev_conn *ec)
 	if (recv(ec->src.fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1)
 		read_head(l, ec);       /* leaves CS_KEEPALIVE: bytes came */
 	else
-		close_conn(l, ec);
+		listener_close_conn(l, ec);
 }
 
 /* BEGIN SOLUTION event-keepalive: stubs/take_back.c */
@@ -258,19 +261,15 @@ static void close_unless_request_came(struct listener *l, struct ev_conn *ec)
 static void take_back_armed(struct listener *l, struct ev_conn *ec,
 			    bool request_came)
 {
-	queue_in(l, ec, CS_KEEPALIVE);
+	listener_queue_in(l, ec, CS_KEEPALIVE);
 	if (request_came)
 		read_head(l, ec);       /* its epoll event came and went */
 }
 
 static void take_back(struct listener *l, struct ev_conn *ec)
 {
-	bool request_came = ec->event_pending;
+	bool request_came = fastpath_take_request(l, ec);
 
-	if (request_came) {
-		ec->event_pending = false;
-		l->events_waiting--;
-	}
 	switch (ec->verdict) {
 	case CS_KEEPALIVE:
 		if (ec->armed_by_worker) {
@@ -278,18 +277,18 @@ static void take_back(struct listener *l, struct ev_conn *ec)
 			break;
 		}
 		/* Stopping gracefully too: see listener_drain. */
-		detach_if_idle(ec);
-		enter_state(l, ec, CS_KEEPALIVE);
+		listener_detach_if_idle(ec);
+		listener_enter_state(l, ec, CS_KEEPALIVE);
 		break;
 	case CS_READ_HEAD:
 	case CS_WRITE_COMPLETION:
-		enter_state(l, ec, ec->verdict);
+		listener_enter_state(l, ec, ec->verdict);
 		break;
 	case CS_LINGER:
 		start_linger(l, ec);
 		break;
 	default:
-		close_conn(l, ec);
+		listener_close_conn(l, ec);
 		break;
 	}
 }
@@ -297,7 +296,7 @@ static void take_back(struct listener *l, struct ev_conn *ec)
 
 static void take_back_all(struct listener *l)
 {
-	struct ev_conn *ec = take_handed_back(l), *next;
+	struct ev_conn *ec = listener_take_handed_back(l), *next;
 
 	for (; ec != NULL; ec = next) {
 		next = ec->handback_next;
@@ -464,8 +463,8 @@ static void listener_turn(struct listener *l)
 	int i, n;
 
 	publish_counts(l);
-	n = epoll_wait(l->epfd, events, MAX_EVENTS, listener_sleep_ms(l));
-	listener_awake(l);
+	n = epoll_wait(l->epfd, events, MAX_EVENTS, fastpath_sleep_ms(l));
+	fastpath_awake(l);
 	if (n < 0 && errno != EINTR) {
 		log_error("epoll_wait: %s", strerror(errno));
 		stop_request(STOP_NOW);
@@ -488,7 +487,7 @@ static void listener_turn(struct listener *l)
 			woken = true;
 			break;
 		case SRC_HANDBACK:
-			drain_handback_eventfd(l);
+			listener_drain_handback(l);
 			break;
 		}
 	}
@@ -498,7 +497,7 @@ static void listener_turn(struct listener *l)
 		return;
 	take_back_all(l);       /* woken for it or not */
 	expire_timeouts(l);
-	dispatch(l);
+	listener_dispatch(l);
 	make_room_for_newcomer(l);
 	update_accepting(l);
 }
@@ -579,7 +578,7 @@ void listener_destroy(struct listener *l)
 
 	for (s = 0; s < CS_COUNT; s++)
 		while (l->lists[s].head)
-			close_conn(l, l->lists[s].head);
+			listener_close_conn(l, l->lists[s].head);
 	if (l->epfd >= 0)
 		close(l->epfd);
 	if (l->handback_src.fd >= 0)

@@ -5,7 +5,8 @@
  * no thread is serving. queues.c keeps these records in one list per
  * state (the timeout queues among them) and moves them between states;
  * listener.c runs the epoll loop and the state machine that decides the
- * moves. event.h is the part worker threads see.
+ * moves; fastpath.c holds what only makes keep-alive faster. event.h is
+ * the part worker threads see.
  */
 #ifndef KIT_LISTENER_H
 #define KIT_LISTENER_H
@@ -27,32 +28,30 @@ struct source {
 	int fd;
 };
 
-/* A struct conn is big (its http_request has room for 256 header spans,
- * its response a 2 KiB head buffer: 11.7 KiB). A connection with nothing
- * buffered needs none of it, so the listener keeps only a small ev_conn
- * and allocates the box when bytes arrive (README.md has the numbers). */
-struct conn_box {
-	struct conn conn;       /* first: a struct conn * is a box's address */
-	struct ev_conn *ec;
-	enum job_kind job;      /* what the worker thread is to do */
-};
-
+/* The listener's record of a connection: the one struct event keeps per
+ * connection for its whole life. A struct conn (common/conn.h: the HTTP
+ * state, 11.7 KiB with its header slots and response head buffer) is
+ * attached only while bytes are buffered: an idle keep-alive connection
+ * costs this record alone (README.md has the numbers). */
 struct ev_conn {
 	struct source src;      /* first member; src.fd is the socket */
 	enum conn_state state;
 	struct ev_conn *prev, *next;    /* in l->lists[state] */
 	int64_t expires_ms;     /* monotonic; meaningful in timed states */
 	int64_t linger_end_ms;  /* CS_LINGER: the 30 s bound */
-	struct conn_box *box;   /* NULL while nothing is buffered */
-	unsigned requests;      /* answered so far, kept while box is NULL */
+	struct conn *conn;      /* NULL while nothing is buffered; its
+				   owner points back here */
+	enum job_kind job;      /* CS_WAIT_WORKER, CS_IN_WORKER: the task */
+	unsigned requests;      /* answered so far, kept while conn is NULL */
 	char peer[CONN_PEER_MAX]; /* the client's address, looked up once */
 	/* Written by the worker that hands it back (listener_hand_back). */
 	enum conn_state verdict;
-	bool armed_by_worker;   /* keep-alive, socket armed: nothing to do */
-	int64_t handed_back_ms; /* end of the response: KeepAliveTimeout */
 	struct ev_conn *handback_next;
-	/* The listener's: a request came while a worker had it. */
-	bool event_pending;
+	int64_t handed_back_ms; /* end of the response: KeepAliveTimeout */
+	/* The keep-alive fast path (fastpath.c). */
+	bool armed_by_worker;   /* keep-alive, socket armed: nothing to do */
+	bool event_pending;     /* the listener's: a request came while a
+				   worker had it */
 };
 
 /* A FIFO list; for a state with a timeout it is that timeout's queue. */
@@ -77,12 +76,14 @@ struct listener {
 	int64_t accept_paused_until;
 	long accepted;                  /* for MaxConnectionsPerChild */
 
-	struct source wake_src;         /* server_wake_fd[0]: a signal */
+	struct source wake_src;         /* lifecycle_wake_fd[0]: a signal */
 	struct source handback_src;     /* an eventfd: a worker gave one back */
 	pthread_mutex_t handback_lock;
 	struct ev_conn *handback_head, *handback_tail;
-	/* When epoll_wait() will return by itself (0: awake or being woken);
-	 * atomic, set under handback_lock before sleeping. */
+
+	/* The keep-alive fast path (fastpath.c). When epoll_wait() will
+	 * return by itself (0: awake or being woken); atomic, set under
+	 * handback_lock before sleeping. */
 	int64_t asleep_until;
 	bool wake_on_any;               /* under handback_lock */
 	unsigned events_waiting;        /* in a worker, with event_pending */
@@ -91,24 +92,34 @@ struct listener {
 };
 
 /* queues.c: moving a connection between states. */
-void queue_in(struct listener *l, struct ev_conn *ec, enum conn_state s);
-void enter_state(struct listener *l, struct ev_conn *ec, enum conn_state s);
-bool arm(struct listener *l, struct ev_conn *ec);
-void close_conn(struct listener *l, struct ev_conn *ec);
-bool has_timeout(enum conn_state s);
-int next_timeout_ms(const struct listener *l);
+void listener_queue_in(struct listener *l, struct ev_conn *ec,
+		       enum conn_state s);
+void listener_enter_state(struct listener *l, struct ev_conn *ec,
+			  enum conn_state s);
+bool listener_arm(struct listener *l, struct ev_conn *ec);
+void listener_close_conn(struct listener *l, struct ev_conn *ec);
+bool state_has_timeout(enum conn_state s);
+int listener_next_timeout_ms(const struct listener *l);
 
 /* queues.c: the struct conn of a connection that has bytes buffered. */
-bool attach(struct listener *l, struct ev_conn *ec);
-void detach_if_idle(struct ev_conn *ec);
-void drop_box(struct ev_conn *ec);
+bool listener_attach_conn(struct listener *l, struct ev_conn *ec);
+void listener_detach_if_idle(struct ev_conn *ec);
+void listener_drop_conn(struct ev_conn *ec);
 
 /* queues.c: to the worker threads and back. */
-void to_worker(struct listener *l, struct ev_conn *ec, enum job_kind job);
-void dispatch(struct listener *l);
-struct ev_conn *take_handed_back(struct listener *l);
-void drain_handback_eventfd(struct listener *l);
-int listener_sleep_ms(struct listener *l);
-void listener_awake(struct listener *l);
+void listener_to_worker(struct listener *l, struct ev_conn *ec,
+			enum job_kind job);
+void listener_dispatch(struct listener *l);
+struct ev_conn *listener_take_handed_back(struct listener *l);
+void listener_drain_handback(struct listener *l);
+
+/* fastpath.c: the keep-alive fast path, each step with its measurement. */
+bool fastpath_worker_arms(struct listener *l, struct ev_conn *ec,
+			  enum conn_state next);
+bool fastpath_must_wake(struct listener *l, const struct ev_conn *ec);
+int fastpath_sleep_ms(struct listener *l);
+void fastpath_awake(struct listener *l);
+void fastpath_note_request(struct listener *l, struct ev_conn *ec);
+bool fastpath_take_request(struct listener *l, struct ev_conn *ec);
 
 #endif

@@ -13,11 +13,9 @@
  * The hand-off: the listener pushes a connection onto the pool's queue
  * only while a thread is free (so the push never blocks it), and a worker
  * gives a connection back through a mutex-protected list plus an eventfd
- * that wakes epoll_wait(). The usual case, a keep-alive connection with
- * nothing buffered, the worker finishes itself (it arms the socket, as
- * Apache's event workers do) and wakes the listener only when it must:
- * see listener_hand_back(). Used by listener.c (the loop and the state
- * machine) and event.c (the worker's side of the hand-off).
+ * that wakes epoll_wait() (listener_hand_back()); fastpath.c spares most
+ * of those wake-ups. Used by listener.c (the loop and the state machine)
+ * and event.c (the worker's side of the hand-off).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -79,8 +77,8 @@ static int64_t deadline_of(const struct listener *l, const struct ev_conn *ec)
 		/* Timeout counts from the first byte of the request (conn.c
 		 * records it), or from accept() while nothing has come. A
 		 * slowloris trickling bytes gains nothing. */
-		if (ec->box && ec->box->conn.len > 0)
-			return ec->box->conn.request_start_ms + timeout_ms;
+		if (ec->conn && ec->conn->len > 0)
+			return ec->conn->request_start_ms + timeout_ms;
 		return l->now + timeout_ms;
 	case CS_KEEPALIVE:
 		/* From the end of the response (the worker notes when). */
@@ -95,7 +93,7 @@ static int64_t deadline_of(const struct listener *l, const struct ev_conn *ec)
 }
 /* END SOLUTION */
 
-bool has_timeout(enum conn_state s)
+bool state_has_timeout(enum conn_state s)
 {
 	return s == CS_READ_HEAD || s == CS_KEEPALIVE ||
 	       s == CS_WRITE_COMPLETION || s == CS_LINGER;
@@ -103,14 +101,14 @@ bool has_timeout(enum conn_state s)
 
 /* How long epoll_wait() may sleep: until the nearest expiry, which is at
  * the head of some queue. */
-int next_timeout_ms(const struct listener *l)
+int listener_next_timeout_ms(const struct listener *l)
 {
 	int64_t now = now_monotonic_ms(), wake = now + LISTENER_TICK_MS;
 	bool running = stop_requested() == STOP_NONE;
 	int s;
 
 	for (s = 0; s < CS_COUNT; s++)
-		if (has_timeout(s) && l->lists[s].head &&
+		if (state_has_timeout(s) && l->lists[s].head &&
 		    l->lists[s].head->expires_ms < wake)
 			wake = l->lists[s].head->expires_ms;
 	if (!l->accepting && running && l->accept_paused_until > now &&
@@ -144,10 +142,11 @@ static uint32_t events_of(enum conn_state s)
 }
 
 /* Put ec at the tail of its new state's list (a fresh connection has
- * state CS_CLOSED and is in no list yet). */
-void queue_in(struct listener *l, struct ev_conn *ec, enum conn_state s)
+ * state CS_NEW and is in no list yet). */
+void listener_queue_in(struct listener *l, struct ev_conn *ec,
+		       enum conn_state s)
 {
-	if (ec->state != CS_CLOSED)
+	if (ec->state != CS_NEW)
 		list_remove(&l->lists[ec->state], ec);
 	ec->state = s;
 	ec->expires_ms = deadline_of(l, ec);
@@ -155,7 +154,7 @@ void queue_in(struct listener *l, struct ev_conn *ec, enum conn_state s)
 }
 
 /* Wait for the events of its state again. On failure ec is closed. */
-bool arm(struct listener *l, struct ev_conn *ec)
+bool listener_arm(struct listener *l, struct ev_conn *ec)
 {
 	struct epoll_event ev = {
 		.events = events_of(ec->state) | EPOLLONESHOT,
@@ -166,23 +165,24 @@ bool arm(struct listener *l, struct ev_conn *ec)
 		return true;
 	log_ratelimited("epoll-mod", 10, "epoll_ctl(MOD): %s",
 			strerror(errno));
-	close_conn(l, ec);
+	listener_close_conn(l, ec);
 	return false;
 }
 
 /* Every move between states goes through here. */
-void enter_state(struct listener *l, struct ev_conn *ec, enum conn_state s)
+void listener_enter_state(struct listener *l, struct ev_conn *ec,
+			  enum conn_state s)
 {
-	queue_in(l, ec, s);
+	listener_queue_in(l, ec, s);
 	if (events_of(s))
-		arm(l, ec);
+		listener_arm(l, ec);
 }
 
-void close_conn(struct listener *l, struct ev_conn *ec)
+void listener_close_conn(struct listener *l, struct ev_conn *ec)
 {
-	if (ec->state != CS_CLOSED)
+	if (ec->state != CS_NEW)
 		list_remove(&l->lists[ec->state], ec);
-	drop_box(ec);
+	listener_drop_conn(ec);
 	close(ec->src.fd);      /* also takes it out of the epoll set */
 	free(ec);
 	l->conns--;
@@ -191,42 +191,42 @@ void close_conn(struct listener *l, struct ev_conn *ec)
 /* ---- The struct conn, only while bytes are buffered --------------------- */
 
 /* A connection needs its struct conn once bytes arrive. */
-bool attach(struct listener *l, struct ev_conn *ec)
+bool listener_attach_conn(struct listener *l, struct ev_conn *ec)
 {
-	struct conn_box *box;
+	struct conn *c;
 
-	if (ec->box)
+	if (ec->conn)
 		return true;
-	box = malloc(sizeof(*box));
-	if (box == NULL) {
+	c = malloc(sizeof(*c));
+	if (c == NULL) {
 		log_ratelimited("conn-malloc", 10, "out of memory for a "
 				"connection, closing it");
 		return false;
 	}
-	conn_init_with_peer(&box->conn, ec->src.fd, l->srv, ec->peer);
-	box->conn.requests = ec->requests;
-	box->ec = ec;
-	ec->box = box;
+	conn_init_with_peer(c, ec->src.fd, l->srv, ec->peer);
+	c->requests = ec->requests;
+	c->owner = ec;
+	ec->conn = c;
 	return true;
 }
 
-void drop_box(struct ev_conn *ec)
+void listener_drop_conn(struct ev_conn *ec)
 {
-	if (ec->box == NULL)
+	if (ec->conn == NULL)
 		return;
-	ec->requests = ec->box->conn.requests;
-	ec->box->conn.fd = -1;  /* the record owns the socket */
-	conn_close(&ec->box->conn);
-	free(ec->box);
-	ec->box = NULL;
+	ec->requests = ec->conn->requests;
+	ec->conn->fd = -1;  /* the record owns the socket */
+	conn_close(ec->conn);
+	free(ec->conn);
+	ec->conn = NULL;
 }
 
 /* An idle connection gives its struct conn back: keep-alive then costs
  * only the record (and the kernel's socket). */
-void detach_if_idle(struct ev_conn *ec)
+void listener_detach_if_idle(struct ev_conn *ec)
 {
-	if (ec->box && ec->box->conn.len == 0)
-		drop_box(ec);
+	if (ec->conn && ec->conn->len == 0)
+		listener_drop_conn(ec);
 }
 
 /* ---- To the worker threads and back ------------------------------------- */
@@ -234,81 +234,44 @@ void detach_if_idle(struct ev_conn *ec)
 /* Push waiting connections while a thread is free. The listener counts
  * what it pushed and has not got back, so the pool's queue (as big as the
  * pool) never fills and worker_pool_push() never blocks this thread. */
-void dispatch(struct listener *l)
+void listener_dispatch(struct listener *l)
 {
 	struct ev_conn *ec;
 
 	while (l->lists[CS_IN_WORKER].count < (unsigned)l->threads &&
 	       (ec = l->lists[CS_WAIT_WORKER].head) != NULL) {
-		enter_state(l, ec, CS_IN_WORKER);
-		worker_pool_push(l->pool, &ec->box->conn);
+		listener_enter_state(l, ec, CS_IN_WORKER);
+		worker_pool_push(l->pool, ec->conn);
 	}
 }
 
-void to_worker(struct listener *l, struct ev_conn *ec, enum job_kind job)
+void listener_to_worker(struct listener *l, struct ev_conn *ec,
+			enum job_kind job)
 {
-	ec->box->job = job;
-	enter_state(l, ec, CS_WAIT_WORKER);
-	dispatch(l);
+	ec->job = job;
+	listener_enter_state(l, ec, CS_WAIT_WORKER);
+	listener_dispatch(l);
 }
 
 enum job_kind listener_job_of(struct conn *c)
 {
-	return ((struct conn_box *)c)->job;
+	return ((struct ev_conn *)c->owner)->job;
 }
 
-/* Should the worker that gives ec back wake the listener? Called with
- * handback_lock held. An awake listener looks at the list before it
- * sleeps again (listener_sleep_ms), so only a sleeping one needs waking:
- * always for work it must do now (close, linger, write completion, or a
- * request that came in meanwhile: wake_on_any), and for a connection the
- * worker armed only if its KeepAliveTimeout ends before the listener
- * would wake anyway. */
-static bool must_wake_listener(const struct listener *l,
-			       const struct ev_conn *ec)
-{
-	int64_t asleep_until = __atomic_load_n(&l->asleep_until,
-					       __ATOMIC_RELAXED);
-
-	if (asleep_until == 0)
-		return false;
-	if (!ec->armed_by_worker || l->wake_on_any)
-		return true;
-	return ec->handed_back_ms + l->srv->cfg.keep_alive_timeout_ms <
-	       asleep_until;
-}
-
-/* A worker finishes a keep-alive connection itself: the struct conn goes
- * (nothing is buffered), and the socket waits for the next request in the
- * listener's epoll set again (epoll_ctl is thread-safe). False if it could
- * not be armed: then the listener does it. */
-static bool worker_arms_keepalive(struct listener *l, struct ev_conn *ec)
-{
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT,
-				  .data.ptr = &ec->src };
-
-	detach_if_idle(ec);
-	if (ec->box != NULL)
-		return false;
-	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, ec->src.fd, &ev) == 0;
-}
-
-/* Called by a worker thread. What the fast path for keep-alive buys (one
- * wake-up of the listener, its eventfd read and an epoll_wait() per
- * request): labs/perf/README.md. The socket is armed BEFORE ec is in the
- * list: once it is there, the listener may close and free it at any time.
- * A request that arrives in between finds ec still "in a worker"; the
- * listener notes it (event_pending) and asks to be woken (wake_on_any). */
+/* Called by a worker thread: ec joins the hand-back list with its
+ * verdict, and the eventfd wakes the listener if it sleeps. The fast path
+ * (fastpath.c) may arm a keep-alive socket here first and spare the
+ * wake-up. The worker must not touch ec once it is in the list: the
+ * listener may close and free it at any time. */
 void listener_hand_back(struct listener *l, struct conn *c,
 			enum conn_state next)
 {
-	struct ev_conn *ec = ((struct conn_box *)c)->ec;
+	struct ev_conn *ec = c->owner;
 	uint64_t one = 1;
-	bool armed = false, wake;
+	bool armed, wake;
 
 	ec->handed_back_ms = now_monotonic_ms();
-	if (next == CS_KEEPALIVE && stop_requested() == STOP_NONE)
-		armed = worker_arms_keepalive(l, ec); /* c is gone after */
+	armed = fastpath_worker_arms(l, ec, next); /* then c is gone */
 	pthread_mutex_lock(&l->handback_lock);
 	ec->verdict = next;
 	ec->armed_by_worker = armed;
@@ -318,9 +281,7 @@ void listener_hand_back(struct listener *l, struct conn *c,
 	else
 		l->handback_tail->handback_next = ec;
 	l->handback_tail = ec;
-	wake = must_wake_listener(l, ec);
-	if (wake)       /* one wake-up is enough for everybody */
-		__atomic_store_n(&l->asleep_until, 0, __ATOMIC_RELAXED);
+	wake = fastpath_must_wake(l, ec);
 	pthread_mutex_unlock(&l->handback_lock);
 	if (wake && write(l->handback_src.fd, &one, sizeof(one)) < 0)
 		log_ratelimited("handback", 10, "eventfd write: %s",
@@ -328,7 +289,7 @@ void listener_hand_back(struct listener *l, struct conn *c,
 }
 
 /* Called by the listener when the eventfd is readable. */
-void drain_handback_eventfd(struct listener *l)
+void listener_drain_handback(struct listener *l)
 {
 	uint64_t count;
 
@@ -340,7 +301,7 @@ void drain_handback_eventfd(struct listener *l)
 
 /* Called by the listener once a turn: the connections given back, oldest
  * first (linked by handback_next). */
-struct ev_conn *take_handed_back(struct listener *l)
+struct ev_conn *listener_take_handed_back(struct listener *l)
 {
 	struct ev_conn *list;
 
@@ -349,30 +310,4 @@ struct ev_conn *take_handed_back(struct listener *l)
 	l->handback_head = l->handback_tail = NULL;
 	pthread_mutex_unlock(&l->handback_lock);
 	return list;
-}
-
-/* How long the listener's epoll_wait() may sleep, told to the workers
- * under the same lock as the list is checked: a worker that hands back
- * after this sees the time and wakes us if needed (must_wake_listener);
- * one that handed back before it makes us not sleep at all. */
-int listener_sleep_ms(struct listener *l)
-{
-	int ms = next_timeout_ms(l);
-	bool nothing_back;
-
-	pthread_mutex_lock(&l->handback_lock);
-	nothing_back = l->handback_head == NULL;
-	if (nothing_back && ms > 0) {
-		l->wake_on_any = l->events_waiting > 0;
-		__atomic_store_n(&l->asleep_until, now_monotonic_ms() + ms,
-				 __ATOMIC_RELAXED);
-	}
-	pthread_mutex_unlock(&l->handback_lock);
-	return nothing_back ? ms : 0;
-}
-
-/* Just woken: workers need not wake us until we sleep again. */
-void listener_awake(struct listener *l)
-{
-	__atomic_store_n(&l->asleep_until, 0, __ATOMIC_RELAXED);
 }

@@ -50,7 +50,7 @@ void conn_init(struct conn *c, int fd, const struct server *srv)
 }
 
 /* Event's listener gives a connection a struct conn again for each request
- * (queues.c, attach()); it looks the peer up once, at accept, and saves a
+ * (queues.c, listener_attach_conn()); it looks the peer up once, at accept, and saves a
  * getpeername(2) a request by passing it here. */
 void conn_init_with_peer(struct conn *c, int fd, const struct server *srv,
 			 const char *peer)

@@ -34,6 +34,8 @@ struct conn {
 	const struct server *srv;
 	struct sb_worker *sb;   /* scoreboard slot of whoever serves it now */
 	int wake_fd;            /* readable when the process is stopping; -1 */
+	void *owner;            /* the MPM's own record of it (event: its
+				   struct ev_conn); NULL */
 
 	/* Received bytes. The current request's head starts at buf[0] and
 	 * stays in place until the response is logged, so the spans in req

@@ -276,7 +276,8 @@ static bool wait_for_children(struct master *m, int timeout_ms,
 		if (live_children(m) == 0)
 			return true;
 		left = deadline - now_monotonic_ms();
-		if (left <= 0 || (give_up_on_stop && stop_requested() == STOP_NOW))
+		if (left <= 0 ||
+		    (give_up_on_stop && stop_requested() == STOP_NOW))
 			return false;
 		/* SIGCHLD wakes us; the cap is a safety net. */
 		wait_for_wake(left < 100 ? left : 100);

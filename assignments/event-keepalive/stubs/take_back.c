@@ -7,12 +7,9 @@
  * connection after its response: no keep-alive at all. */
 static void take_back(struct listener *l, struct ev_conn *ec)
 {
-	if (ec->event_pending) {
-		ec->event_pending = false;
-		l->events_waiting--;
-	}
+	fastpath_take_request(l, ec);   /* forget a request that came */
 	if (ec->verdict == CS_LINGER)
 		start_linger(l, ec);
 	else
-		close_conn(l, ec);
+		listener_close_conn(l, ec);
 }
