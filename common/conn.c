@@ -28,8 +28,8 @@
 #include "clock.h"
 #include "chunked.h"
 #include "handlers.h"
-#include "log.h"
 #include "lifecycle.h"
+#include "log.h"
 #include "net.h"
 #include "scoreboard.h"
 #include "server.h"
@@ -50,8 +50,8 @@ void conn_init(struct conn *c, int fd, const struct server *srv)
 }
 
 /* Event's listener gives a connection a struct conn again for each request
- * (queues.c, listener_attach_conn()); it looks the peer up once, at accept, and saves a
- * getpeername(2) a request by passing it here. */
+ * (queues.c, listener_attach_conn()); it looks the peer up once, at
+ * accept, and saves a getpeername(2) a request by passing it here. */
 void conn_init_with_peer(struct conn *c, int fd, const struct server *srv,
 			 const char *peer)
 {
