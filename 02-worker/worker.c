@@ -42,7 +42,7 @@
  * or in epoll_wait() at most this long before it looks at stop_requested(). */
 #define LISTENER_TICK_MS 100
 
-struct worker_child {
+struct child {
 	struct server *srv;
 	int slot;
 	struct worker_pool *pool;
@@ -75,7 +75,7 @@ static void serve_connection(void *ctx, struct conn *c, struct sb_worker *slot)
 
 /* Accept one connection and queue it for the idle thread that the
  * listener made sure exists. */
-static void accept_one(struct worker_child *ch, int listen_fd)
+static void accept_one(struct child *ch, int listen_fd)
 {
 	struct conn *c;
 	int fd = net_accept(listen_fd);
@@ -100,7 +100,7 @@ static void accept_one(struct worker_child *ch, int listen_fd)
 	child_reached_max_connections(ch->srv, ++ch->accepted);
 }
 
-static int busy_threads(const struct worker_child *ch)
+static int busy_threads(const struct child *ch)
 {
 	return (int)ch->srv->cfg.threads_per_child -
 	       worker_pool_idle(ch->pool);
@@ -108,7 +108,7 @@ static int busy_threads(const struct worker_child *ch)
 
 /* The child's main thread (the only one that receives signals: the pool's
  * threads block them), until a stop is asked for. */
-static void listener_loop(struct worker_child *ch)
+static void listener_loop(struct child *ch)
 {
 	while (stop_requested() == STOP_NONE) {
 		/* Apache's worker first waits until this child has an idle
@@ -142,7 +142,7 @@ static void listener_loop(struct worker_child *ch)
  * the next request (answered with "Connection: close") or its
  * KeepAliveTimeout, so no request its client is sending is lost. A TERM
  * that arrives meanwhile still stops the child at once (false). */
-static bool stop_gracefully(struct worker_child *ch)
+static bool stop_gracefully(struct child *ch)
 {
 	child_stop_accepting(ch->srv, ch->slot);
 	if (write(ch->stopping_pipe[1], "!", 1) < 0)
@@ -158,7 +158,7 @@ static bool stop_gracefully(struct worker_child *ch)
 
 /* ---- The child ---------------------------------------------------------- */
 
-static bool child_start(struct worker_child *ch)
+static bool child_start(struct child *ch)
 {
 	struct server *srv = ch->srv;
 
@@ -183,7 +183,7 @@ static bool child_start(struct worker_child *ch)
  * Apache's child does; the master reaps it and resets its slots. */
 static int child_main(struct server *srv, int slot)
 {
-	struct worker_child ch = { .srv = srv, .slot = slot };
+	struct child ch = { .srv = srv, .slot = slot };
 
 	if (!child_start(&ch))
 		return 1;

@@ -34,7 +34,7 @@
 #include "server.h"
 #include "workers.h"
 
-struct event_child {
+struct child {
 	struct server *srv;
 	int slot;
 	struct worker_pool *pool;
@@ -122,7 +122,7 @@ static void serve_connection(void *ctx, struct conn *c, struct sb_worker *slot)
  * request (answered with "Connection: close") or its KeepAliveTimeout, so
  * no request its client is sending is lost. A TERM that arrives meanwhile
  * still stops the child at once (false). */
-static bool stop_gracefully(struct event_child *ch)
+static bool stop_gracefully(struct child *ch)
 {
 	listener_stop_accepting(ch->listener);
 	child_stop_accepting(ch->srv, ch->slot);
@@ -137,7 +137,7 @@ static bool stop_gracefully(struct event_child *ch)
 
 /* ---- The child ---------------------------------------------------------- */
 
-static bool child_start(struct event_child *ch)
+static bool child_start(struct child *ch)
 {
 	struct server *srv = ch->srv;
 
@@ -157,7 +157,7 @@ static bool child_start(struct event_child *ch)
  * Apache's child does; the master reaps it and resets its slots. */
 static int child_main(struct server *srv, int slot)
 {
-	struct event_child ch = { .srv = srv, .slot = slot };
+	struct child ch = { .srv = srv, .slot = slot };
 
 	if (!child_start(&ch))
 		return 1;

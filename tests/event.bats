@@ -118,7 +118,7 @@ fast_get() {
 @test "KeepAliveTimeout 200ms on an idle server: the listener is woken for it" {
 	# A worker arms a keep-alive connection itself and wakes the
 	# listener only if the listener would sleep past the connection's
-	# KeepAliveTimeout (queues.c, must_wake_listener). Without that
+	# KeepAliveTimeout (fastpath.c, fastpath_must_wake). Without that
 	# wake-up the close would wait for the listener's 1 s tick.
 	# The request sleeps 100 ms in its worker, so the listener is
 	# asleep (until its tick) when the worker gives the connection back.
