@@ -180,9 +180,8 @@ static void conn_event(struct listener *l, struct ev_conn *ec,
 		else
 			read_head(l, ec);
 		break;
-	case CS_WRITE_COMPLETION:
+	case CS_WRITE_COMPLETION:   /* timed out: a reader too slow */
 		if (timed_out)
-			/* a reader too slow for Timeout */
 			listener_close_conn(l, ec);
 		else
 			write_more(l, ec);
@@ -198,7 +197,7 @@ static void conn_event(struct listener *l, struct ev_conn *ec,
 		if (!timed_out)
 			fastpath_note_request(l, ec);
 		break;
-	case CS_NEW:
+	case CS_NEW:            /* never: it enters CS_READ_HEAD at once */
 	case CS_WAIT_WORKER:
 	case CS_CLOSED:
 	case CS_COUNT:
@@ -256,8 +255,8 @@ static void close_unless_request_came(struct listener *l, struct ev_conn *ec)
 }
 
 /* BEGIN SOLUTION event-keepalive: stubs/take_back.c */
-/* A keep-alive connection that its worker armed already (queues.c,
- * listener_hand_back): into the KeepAliveTimeout queue, without arming. */
+/* A keep-alive connection that its worker armed already (fastpath.c,
+ * fastpath_worker_arms): into the KeepAliveTimeout queue, without arming. */
 static void take_back_armed(struct listener *l, struct ev_conn *ec,
 			    bool request_came)
 {

@@ -22,6 +22,7 @@ static int stop_level;          /* an enum stop_kind */
 static int restart_level;       /* an enum restart_kind, the master's */
 int lifecycle_wake_fd[2] = { -1, -1 };
 
+/* SIGCHLD last: a child handles all the others, the master all. */
 static const int handled_signals[] = {
 	SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGWINCH, SIGCHLD,
 };
@@ -108,6 +109,19 @@ static void child_on_signal(int sig)
 	errno = saved;
 }
 
+/* The master's handlers are not a child's (SIGPIPE stays ignored). */
+static void default_signals(void)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < HANDLED_COUNT; i++)
+		sigaction(handled_signals[i], &sa, NULL);
+}
+
 /* flags: SA_RESTART or 0. */
 static int install(void (*handler)(int), int flags, size_t count)
 {
@@ -151,21 +165,9 @@ int lifecycle_child_signals(void)
 	}
 	__atomic_store_n(&stop_level, STOP_NONE, __ATOMIC_RELAXED);
 	__atomic_store_n(&restart_level, RESTART_NONE, __ATOMIC_RELAXED);
-	lifecycle_default_signals();
+	default_signals();
 	/* Every signal of the table but SIGCHLD (the last). poll() and
 	 * nanosleep() still return EINTR; the rest of the HTTP code (file
 	 * reads, locks) is spared retrying. */
 	return install(child_on_signal, SA_RESTART, HANDLED_COUNT - 1);
-}
-
-void lifecycle_default_signals(void)
-{
-	struct sigaction sa;
-	size_t i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < HANDLED_COUNT; i++)
-		sigaction(handled_signals[i], &sa, NULL);
 }

@@ -65,10 +65,9 @@ void lifecycle_drain_wake(void);
 int lifecycle_master_signals(void);
 /* In a new child (signals blocked): its own wake pipe (a signal sent to
  * it must not wake the master), every request forgotten (they are copies
- * of the master's), then the child's table. -1 (logged) on failure. */
+ * of the master's), then the child's table; SIGCHLD back to its default
+ * and SIGPIPE still ignored (a client that goes away must make write()
+ * fail with EPIPE, not kill the child). -1 (logged) on failure. */
 int lifecycle_child_signals(void);
-/* Back to the default dispositions (SIGPIPE stays ignored: a client that
- * goes away must make write() fail with EPIPE, not kill the process). */
-void lifecycle_default_signals(void);
 
 #endif
