@@ -112,6 +112,8 @@ hidden() {
 		fail "somaxconn not named: $output"
 	grep -qE '^  low +mmap_rnd_bits .*TSan' <<<"$output" || fail "mmap_rnd_bits not named: $output"
 	grep -qE '^  low +load +load average 9.50' <<<"$output" || fail "load not named: $output"
+	n=$(grep -cE '^  (missing|low) ' <<<"$output")
+	[[ $output == *"; $n optional missing or low"* ]] || fail "summary does not count $n: $output"
 }
 
 @test "doctor: make doctor runs it, and its status agrees with its MISSING lines" {
@@ -122,4 +124,20 @@ hidden() {
 	else
 		[ "$status" -eq 0 ] || fail "nothing required missing, yet exit $status: $output"
 	fi
+}
+
+@test "doctor: ptrace_scope 1 for a user who is not root says lab 1 cannot attach" {
+	command -v strace >/dev/null || skip "strace is not installed (the ptrace check needs it)"
+	strace -f -e trace=none -o /dev/null true 2>/dev/null ||
+		skip "strace cannot trace at all here"
+	proc="$BATS_TEST_TMPDIR/proc"
+	mkdir -p "$proc/sys/kernel/yama"
+	echo 1 >"$proc/sys/kernel/yama/ptrace_scope"
+	run env DOCTOR_PROC="$proc" DOCTOR_UID=1000 "$BASH" "$DOCTOR"
+	grep -qE '^  low +ptrace +kernel.yama.ptrace_scope = 1: .*cannot attach' <<<"$output" ||
+		fail "scope 1 not flagged: $output"
+	echo 0 >"$proc/sys/kernel/yama/ptrace_scope"
+	run env DOCTOR_PROC="$proc" DOCTOR_UID=1000 "$BASH" "$DOCTOR"
+	grep -qE '^  ok +ptrace +strace can trace here \(kernel.yama.ptrace_scope = 0\)' <<<"$output" ||
+		fail "scope 0 not ok: $output"
 }
