@@ -263,5 +263,5 @@ labs-run: all
 #             pass here (tests/doctor.bats)
 .PHONY: doctor
 doctor:
-	@tools/doctor
+	@bash tools/doctor
 # ---- end of doctor ----
