@@ -41,6 +41,7 @@ help:
 	@echo "make labs-check every lab in its quick mode, with its checks (part of make test)"
 	@echo "make labs-run   every lab in full (about 20 minutes); results in each lab's folder"
 	@echo "make slides     render slides/decks/*.md to self-contained HTML in slides/out/"
+	@echo "make doctor     check the tools and settings the tests, labs and slides use; names the packages"
 	@echo "make perf       make bench with everything: httpd, nginx, the limit server, wrk, 10,000 idle"
 	@echo "make sanitize   the whole suite again with ASan+UBSan builds (clang if present)"
 	@echo "make tsan       ThreadSanitizer builds of worker and event under their suites and a load"
@@ -284,3 +285,12 @@ handout:
 grade: all
 	@sh assignments/grade.sh $(A) || [ $$? -eq 1 ]
 # ---- end of assignments ----
+
+# ---- doctor: tools/doctor, TROUBLESHOOTING.md ----
+# doctor      checks every tool and setting the kit uses and names the
+#             package for each one missing; exit 1 when make test cannot
+#             pass here (tests/doctor.bats)
+.PHONY: doctor
+doctor:
+	@bash tools/doctor
+# ---- end of doctor ----
