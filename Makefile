@@ -104,7 +104,7 @@ sanitize:
 	@st=0; \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$(CURDIR)/build/asan/reports/asan \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(CURDIR)/build/asan/reports/ubsan \
-	  KIT_BUILD=build/asan KIT_BIN=build/asan tests/run-all || st=1; \
+	  KIT_JOBS=1 KIT_BUILD=build/asan KIT_BIN=build/asan tests/run-all || st=1; \
 	tests/sanitize/reports build/asan/reports "ASan/UBSan" || st=1; \
 	exit $$st
 
@@ -171,14 +171,14 @@ tsan:
 	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
 	@st=0; \
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 log_path=$(TSAN_REPORTS)/tsan" \
-	  KIT_BUILD=$(TSAN_DIR) KIT_BIN=$(TSAN_DIR) KIT_TSAN_REPORTS=$(TSAN_REPORTS) MPMS="worker event" \
+	  KIT_JOBS=1 KIT_BUILD=$(TSAN_DIR) KIT_BIN=$(TSAN_DIR) KIT_TSAN_REPORTS=$(TSAN_REPORTS) MPMS="worker event" \
 	  SUITES="tests/worker.bats tests/event.bats tests/sanitize/tsan-load.bats" \
 	  tests/run-all || st=1; \
 	tests/sanitize/reports $(TSAN_REPORTS) ThreadSanitizer || st=1; \
 	exit $$st
 
 valgrind: all
-	@UNIT=0 SUITES=tests/sanitize/valgrind.bats tests/run-all
+	@KIT_JOBS=1 UNIT=0 SUITES=tests/sanitize/valgrind.bats tests/run-all
 # ---- end of hardening ----
 
 # ---- load generator and `make bench` (labs/tools, labs/bench) ----
