@@ -41,6 +41,7 @@ help:
 	@echo "make labs-check every lab in its quick mode, with its checks (part of make test)"
 	@echo "make labs-run   every lab in full (about 20 minutes); results in each lab's folder"
 	@echo "make slides     render slides/decks/*.md to self-contained HTML in slides/out/"
+	@echo "make doctor     check the tools and settings the tests, labs and slides use; names the packages"
 	@echo "make perf       make bench with everything: httpd, nginx, the limit server, wrk, 10,000 idle"
 	@echo "make sanitize   the whole suite again with ASan+UBSan builds (clang if present)"
 	@echo "make tsan       ThreadSanitizer builds of worker and event under their suites and a load"
@@ -103,7 +104,7 @@ sanitize:
 	@st=0; \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$(CURDIR)/build/asan/reports/asan \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(CURDIR)/build/asan/reports/ubsan \
-	  KIT_BUILD=build/asan KIT_BIN=build/asan tests/run-all || st=1; \
+	  KIT_JOBS=1 KIT_BUILD=build/asan KIT_BIN=build/asan tests/run-all || st=1; \
 	tests/sanitize/reports build/asan/reports "ASan/UBSan" || st=1; \
 	exit $$st
 
@@ -170,14 +171,14 @@ tsan:
 	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
 	@st=0; \
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 log_path=$(TSAN_REPORTS)/tsan" \
-	  KIT_BUILD=$(TSAN_DIR) KIT_BIN=$(TSAN_DIR) KIT_TSAN_REPORTS=$(TSAN_REPORTS) MPMS="worker event" \
+	  KIT_JOBS=1 KIT_BUILD=$(TSAN_DIR) KIT_BIN=$(TSAN_DIR) KIT_TSAN_REPORTS=$(TSAN_REPORTS) MPMS="worker event" \
 	  SUITES="tests/worker.bats tests/event.bats tests/sanitize/tsan-load.bats" \
 	  tests/run-all || st=1; \
 	tests/sanitize/reports $(TSAN_REPORTS) ThreadSanitizer || st=1; \
 	exit $$st
 
 valgrind: all
-	@UNIT=0 SUITES=tests/sanitize/valgrind.bats tests/run-all
+	@KIT_JOBS=1 UNIT=0 SUITES=tests/sanitize/valgrind.bats tests/run-all
 # ---- end of hardening ----
 
 # ---- load generator and `make bench` (labs/tools, labs/bench) ----
@@ -284,3 +285,12 @@ handout:
 grade: all
 	@sh assignments/grade.sh $(A) || [ $$? -eq 1 ]
 # ---- end of assignments ----
+
+# ---- doctor: tools/doctor, TROUBLESHOOTING.md ----
+# doctor      checks every tool and setting the kit uses and names the
+#             package for each one missing; exit 1 when make test cannot
+#             pass here (tests/doctor.bats)
+.PHONY: doctor
+doctor:
+	@bash tools/doctor
+# ---- end of doctor ----

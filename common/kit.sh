@@ -1,7 +1,8 @@
 # common/kit.sh - the kit's one shell library: where a server is built,
 # starting it on a free port, waiting until it answers, stopping it with all
-# its children, and reading what it costs from /proc (processes, threads,
-# PSS, CPU ticks). Sourced by tests/helpers.bash, labs/common.sh,
+# its children, reading what it costs from /proc (processes, threads,
+# PSS, CPU ticks), and which cores the server and its client get (one
+# rule for the labs and make bench: kit_split_cpus). Sourced by tests/helpers.bash, labs/common.sh,
 # slides/demo/lib.sh and labs/bench/bench.sh, which keep their own short
 # names for these functions.
 #
@@ -287,6 +288,62 @@ kit_pss_kib() { kit_mem_kib Pss "$@"; }
 kit_cpu_ticks() {
 	kit_proc_cat stat "$@" | awk '{
 		sub(/^.*\) /, ""); t += $12 + $13 } END { print t + 0 }'
+}
+
+# ---- where server and client run ----
+
+KIT_LOADGEN_MAX_THREADS=64 # loadgen's most threads (-t, labs/tools/options.c)
+
+# kit_cpu_list CPU...: the CPUs as taskset writes a list: 0 1 2 3 5 is
+# 0-3,5.
+kit_cpu_list() {
+	printf '%s\n' "$@" | awk '
+		NR == 1 { lo = hi = $1; next }
+		$1 == hi + 1 { hi = $1; next }
+		{ out = out sep (lo == hi ? lo : lo "-" hi); sep = ","; lo = hi = $1 }
+		END { print out sep (lo == hi ? lo : lo "-" hi) }'
+}
+
+# kit_loadgen_threads N: loadgen's threads for N client cores, one a core
+# (fewer would leave client cores idle and measure the client, not the
+# server), at most loadgen's most.
+kit_loadgen_threads() {
+	local n="$1"
+
+	[ "$n" -ge 1 ] || n=1
+	[ "$n" -le "$KIT_LOADGEN_MAX_THREADS" ] || n=$KIT_LOADGEN_MAX_THREADS
+	echo "$n"
+}
+
+# kit_split_cpus CPU...: the kit's one rule for where the client (loadgen,
+# curl) and the server run, given the cores to use, in order. It sets
+# KIT_CLIENT_CPUS and KIT_SERVER_CPUS (taskset lists), KIT_CLIENT_CORES,
+# KIT_SERVER_CORES and KIT_LOADGEN_THREADS. On N cores:
+#   N >= 4  the client gets the first half, floor(N / 2) cores, the server
+#           the rest: they never share a core;
+#   N = 2, 3  the client gets the first core, the server the rest;
+#   N = 1   both share it.
+# The client comes first because the first core (CPU 0) is the one the
+# kernel most often gives its own work (interrupts, timers, housekeeping):
+# that noise then falls on the client, not on the server being measured.
+# On an odd N the server, the thing measured, gets the larger part, and
+# the client keeps CPU 0 from 2 cores up. The labs (labs/plan.sh) use the
+# rule from 2 cores up; make bench (labs/bench/bench.sh) from 4 up, and
+# below lets both share every core.
+kit_split_cpus() {
+	local n=$# c
+
+	c=$((n / 2))
+	[ "$n" -ge 4 ] || c=1
+	if [ "$n" -lt 2 ]; then
+		KIT_CLIENT_CPUS="${1-}" KIT_SERVER_CPUS="${1-}"
+		KIT_CLIENT_CORES=1 KIT_SERVER_CORES=1
+	else
+		KIT_CLIENT_CPUS="$(kit_cpu_list "${@:1:c}")"
+		KIT_SERVER_CPUS="$(kit_cpu_list "${@:c+1}")"
+		KIT_CLIENT_CORES=$c KIT_SERVER_CORES=$((n - c))
+	fi
+	KIT_LOADGEN_THREADS="$(kit_loadgen_threads "$KIT_CLIENT_CORES")"
 }
 
 # ---- talking to it ----

@@ -22,8 +22,8 @@
 # Environment a student may set:
 #   QUICK=1          a run of seconds instead of minutes (the tests use it)
 #   LAB_RESULTS=DIR  where to write (default: the lab's results/ folder)
-#   SERVER_CPUS=LIST, CLIENT_CPUS=LIST   taskset CPU lists (e.g. 1 or 2-3);
-#                    PIN=0 runs both anywhere
+#   SERVER_CPUS=LIST, CLIENT_CPUS=LIST   taskset CPU lists (e.g. 1 or 2-3)
+#                    instead of plan.sh's; PIN=0 runs both anywhere
 #   KIT_BIN=DIR      where the servers are built (default: the repository)
 
 LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -63,7 +63,6 @@ lab_init() {
 	trap lab_cleanup EXIT
 	trap 'say "interrupted"; exit 130' INT TERM HUP
 	[ -x "$LOADGEN" ] || die "no $LOADGEN: run make in $LAB_ROOT"
-	lab_placement
 	say "$(lab_machine); load average $(cut -d' ' -f1-3 /proc/loadavg)" \
 	    "(other programs compete for the same cores: close them)"
 	[ "$QUICK" = 1 ] && say "QUICK=1: a short run; numbers are rough"
@@ -117,27 +116,11 @@ need_fds() {
 
 # ---- cores and placement ----
 
+# Where server and client run is plan_init's (plan.sh), with the kit's
+# rule (kit_split_cpus in common/kit.sh); these are its helpers and the
+# ways to run a command on the CPUs it chose.
+
 cores() { nproc 2>/dev/null || getconf _NPROCESSORS_ONLN; }
-
-# Client (loadgen, curl) on the first quarter of the cores, at least one;
-# the server on the rest. On one core both share it, and we say so.
-lab_placement() {
-	local n
-
-	n="$(cores)"
-	if [ "${PIN:-1}" = 0 ]; then
-		SERVER_CPUS="" CLIENT_CPUS=""
-		return
-	fi
-	if [ "$n" -lt 2 ]; then
-		SERVER_CPUS="${SERVER_CPUS:-0}" CLIENT_CPUS="${CLIENT_CPUS:-0}"
-		return
-	fi
-	local c=$((n / 4))
-	[ "$c" -ge 1 ] || c=1
-	CLIENT_CPUS="${CLIENT_CPUS:-$(cpu_range 0 $((c - 1)))}"
-	SERVER_CPUS="${SERVER_CPUS:-$(cpu_range "$c" $((n - 1)))}"
-}
 
 # cpu_count LIST: how many CPUs a taskset list names ("0-2,5" is 4); all
 # of them if LIST is empty.
@@ -334,12 +317,12 @@ client_start() {
 }
 
 client_stop() {
-	local pid="$1" i n
+	local pid="$1" i _
 
 	[ -n "$pid" ] || return 0
 	# TERM, not INT: a script's background jobs ignore SIGINT.
 	kill -TERM "$pid" 2>/dev/null || true
-	for n in $(seq 50); do
+	for _ in $(seq 50); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done

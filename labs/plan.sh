@@ -18,11 +18,12 @@
 #                                  refuse CORES beyond this machine's
 #
 # What it teaches: a benchmark measures the client as much as the server
-# unless the client has cores of its own and enough of them. So, on N
-# cores:
+# unless the client has cores of its own and enough of them. The split is
+# the kit's one rule, kit_split_cpus in common/kit.sh (make bench uses it
+# too), on CPUs 0 .. N-1:
 #   N >= 4  the client (loadgen, curl) gets the first half of the cores,
 #           floor(N / 2), the server the rest; they never share a core, and
-#           loadgen runs one thread per client core;
+#           loadgen runs one thread per client core (at most 64);
 #   N = 2, 3  the client gets CPU 0 and the server the rest: one client
 #           core, which a fast server can outrun (the lab says so);
 #   N = 1   both share CPU 0.
@@ -38,8 +39,6 @@
 # plan_init: SERVER_CPUS, CLIENT_CPUS, SERVER_CORES, CLIENT_CORES,
 # LOADGEN_THREADS and PLAN_CORES for CORES (default: this machine).
 plan_init() {
-	local n half
-
 	PLAN_LAB="$(cd "$(dirname "$0")" && pwd)"
 	PLAN_LAB="${PLAN_LAB##*/}"
 	LAB_NAME="${LAB_NAME:-$PLAN_LAB}"
@@ -48,22 +47,17 @@ plan_init() {
 	[[ "$PLAN_CORES" =~ ^[1-9][0-9]*$ ]] ||
 		die "CORES=$PLAN_CORES is not a number of cores"
 	PLAN_TIME=0 PLAN_LINES=() PLAN_NOTES=()   # PLAN_TIME in tenths of a s
-	n="$PLAN_CORES"
 	if [ "${PIN:-1}" = 0 ]; then
 		SERVER_CPUS="" CLIENT_CPUS=""
-	elif [ "$n" -lt 2 ]; then
-		SERVER_CPUS="${SERVER_CPUS:-0}" CLIENT_CPUS="${CLIENT_CPUS:-0}"
-	elif [ "$n" -lt 4 ]; then
-		CLIENT_CPUS="${CLIENT_CPUS:-0}"
-		SERVER_CPUS="${SERVER_CPUS:-$(cpu_range 1 $((n - 1)))}"
 	else
-		half=$((n / 2))
-		CLIENT_CPUS="${CLIENT_CPUS:-$(cpu_range 0 $((half - 1)))}"
-		SERVER_CPUS="${SERVER_CPUS:-$(cpu_range "$half" $((n - 1)))}"
+		# shellcheck disable=SC2046 # one CPU a word
+		kit_split_cpus $(seq 0 $((PLAN_CORES - 1)))
+		CLIENT_CPUS="${CLIENT_CPUS:-$KIT_CLIENT_CPUS}"
+		SERVER_CPUS="${SERVER_CPUS:-$KIT_SERVER_CPUS}"
 	fi
 	SERVER_CORES="$(plan_cpu_count "$SERVER_CPUS")"
 	CLIENT_CORES="$(plan_cpu_count "$CLIENT_CPUS")"
-	LOADGEN_THREADS="$CLIENT_CORES"
+	LOADGEN_THREADS="$(kit_loadgen_threads "$CLIENT_CORES")"
 }
 
 # plan_throughput: a lab that measures throughput says what fewer than 4

@@ -11,7 +11,7 @@
 # bench runs once (setup_file); each test looks at one part. Apart from
 # it: BENCH_RUNS is checked before anything runs; PLAN=1 CORES=N gives
 # server and loadgen cores of their own and one loadgen thread per client
-# core from 4 cores up; the medians and the ratios (the peers' and the
+# core from 4 cores up, the same split as a lab's plan; the medians and the ratios (the peers' and the
 # limit server's) are computed right from a CSV made up for the purpose;
 # the peers' configurations serve both files; a peer that is not
 # installed is noted.
@@ -148,7 +148,7 @@ show_run() {
 	md=$(cat "$(out_dir)/bench.md")
 	assert_match "$md" "- machine: .*, [0-9]+ cores, Linux " "machine line"
 	assert_contains "$md" "- compiler: "
-	assert_match "$md" "- placement: (server pinned to [0-9]+ cores .*, loadgen to the other [0-9]+ .* with [0-9]+ threads|server and loadgen share all [0-9]+ cores .*, loadgen with [0-9]+ threads)" "placement line"
+	assert_match "$md" "- placement: (loadgen pinned to [0-9]+ cores .* with [0-9]+ threads, the server to the other [0-9]+ .*|server and loadgen share all [0-9]+ cores .*, loadgen with [0-9]+ threads)" "placement line"
 	assert_contains "$md" "- each run: GET /files/1k.txt (1024 bytes; 1m-16: /files/1m.bin, 1 MiB)"
 	assert_contains "$md" "- rounds: 1 (BENCH_RUNS=1)"
 	assert_contains "$md" "- kit prefork: StartServers 128"
@@ -187,11 +187,27 @@ show_run() {
 			assert_contains "$out" "server and loadgen share all $n cores (fewer than 4: too few to pin them apart), loadgen with $n threads"
 			continue
 		fi
-		# Apart: the server on the first half, loadgen on the rest,
-		# one thread per client core.
+		# Apart: loadgen on the first half, one thread per core,
+		# the server on the rest.
 		half=$((n / 2))
-		assert_contains "$out" "server pinned to $half cores (0-$((half - 1))), loadgen to the other $half ($half-$((n - 1))) with $half threads"
+		assert_contains "$out" "loadgen pinned to $half cores (0-$((half - 1))) with $half threads, the server to the other $half ($half-$((n - 1)))"
 	done
+}
+
+@test "bench: PLAN=1 CORES=N splits the cores as a lab's plan does" {
+	local n out lab re cli srv thr
+	re='loadgen pinned to [0-9]+ cores \(([0-9,-]+)\) with ([0-9]+) threads, the server to the other [0-9]+ \(([0-9,-]+)\)'
+	for n in 4 5 16 64 200; do
+		out=$(PLAN=1 CORES=$n timeout 20 "$ROOT/labs/bench/bench.sh")
+		[[ "$out" =~ $re ]] || fail "CORES=$n: no placement in: $out"
+		cli=${BASH_REMATCH[1]} thr=${BASH_REMATCH[2]} srv=${BASH_REMATCH[3]}
+		lab=$(PLAN=1 CORES=$n "$ROOT/labs/10-keepalive-off-for-apis/run.sh")
+		assert_contains "$lab" "client cpus: $cli ("
+		assert_contains "$lab" "server cpus: $srv ("
+		assert_contains "$lab" "loadgen threads: $thr"
+	done
+	# loadgen takes at most 64 threads, on 200 cores as on 128.
+	assert_equal "$thr" 64 "loadgen threads on 200 cores"
 }
 
 @test "bench: BENCH_RUNS, BENCH_SECONDS, BENCH_HOLD, CORES are checked before anything runs" {

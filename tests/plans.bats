@@ -1,11 +1,12 @@
 #!/usr/bin/env bats
 # plans.bats - every lab's dry run (PLAN=1 CORES=N labs/NN-.../run.sh) on
-# 2, 4, 16 and 64 cores, in full and in QUICK mode: the client and the
-# server never share a core where there are 4 or more, loadgen has a thread
-# per client core, every workload that loads the server has a connection
-# per server core (two for CPU-bound work), the estimated time stays within
-# the budget the script's header states; and a run asked for more cores
-# than the machine has starts nothing.
+# 2, 4, 16 and 64 cores, in full and in QUICK mode: the client has CPU 0,
+# client and server never share a core where there are 4 or more, loadgen
+# has a thread per client core, every workload that loads the server has
+# a connection per server core (two for CPU-bound work), the estimated
+# time stays within the budget the script's header states; and a run asked for more cores
+# than the machine has starts nothing. And the split itself, the kit's one
+# rule (kit_split_cpus, make bench's too), on lists of cores.
 #
 # What it teaches: how a lab places its processes is a decision worth a
 # test, and a dry run makes it testable on any machine in seconds: no
@@ -60,6 +61,9 @@ check_plan() {
 		[ "$c" -lt "$n" ] ||
 			{ fail "$what: CPU $c on a $n-core plan"; return 1; }
 	done
+	# The client comes first: CPU 0 is its (kit_split_cpus).
+	[ "${cli%%$'\n'*}" = 0 ] ||
+		{ fail "$what: the client is not on CPU 0: $cli"; return 1; }
 	if [ "$n" -ge 4 ]; then
 		c="$(printf '%s\n' $srv $cli | sort | uniq -d)"
 		assert_equal "$c" "" "$what: CPUs shared by server and client" ||
@@ -178,6 +182,27 @@ check_lab() {
 		grep -q "check_lab $n\$" "$BATS_TEST_FILENAME" ||
 			fail "labs/$n has no plan test"
 	done
+}
+
+@test "plans: the kit's one split of the cores (kit_split_cpus)" {
+	# split CPUS CLIENT SERVER THREADS: KIT_* after kit_split_cpus CPUS.
+	split() {
+		# shellcheck disable=SC2086 # one CPU a word
+		kit_split_cpus $1
+		assert_equal "$KIT_CLIENT_CPUS $KIT_SERVER_CPUS $KIT_LOADGEN_THREADS" \
+			"$2 $3 $4" "cores $1"
+	}
+	split "0" 0 0 1
+	split "0 1" 0 1 1
+	split "0 1 2" 0 1-2 1
+	split "0 1 2 3" 0-1 2-3 2
+	split "0 1 2 3 4" 0-1 2-4 2
+	# The cores allowed, not always 0 .. N-1 (a container, taskset).
+	split "2 3 5 7 8 9" 2-3,5 7-9 3
+	split "$(seq -s ' ' 0 15)" 0-7 8-15 8
+	# loadgen runs at most 64 threads.
+	split "$(seq -s ' ' 0 199)" 0-99 100-199 64
+	assert_equal "$KIT_CLIENT_CORES $KIT_SERVER_CORES" "100 100" "cores"
 }
 
 @test "plans: hand-given CPUs win over the plan" {

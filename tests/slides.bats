@@ -96,6 +96,34 @@ html_of() { # DECK.md -> its HTML file
 	done
 }
 
+@test "every slide has speaker notes, and every demo a Predict slide right before it" {
+	run check notes $(decks)
+	[ "$status" -eq 0 ] || fail "$output"
+	run check predict $(decks)
+	[ "$status" -eq 0 ] || fail "$output"
+	# and there are demos to predict: one in each MPM's deck at least
+	[ "$(cat "$SLIDES"/decks/*.md | grep -cE '^## Demo')" -ge 3 ] ||
+		fail "fewer than 3 demo slides"
+}
+
+@test "the intro lists every lab and the four assignments; labs 9 and 10 have a deck" {
+	local intro="$SLIDES/decks/01-intro.md" lab n=0 a
+	for lab in "$ROOT"/labs/[0-9][0-9]-*/; do
+		n=$((n + 1))
+		grep -qF "\`labs/$(basename "$lab")/\`" "$intro" ||
+			fail "the intro does not list labs/$(basename "$lab")/"
+	done
+	[ "$n" -ge 10 ] || fail "only $n labs in labs/"
+	for a in prefork-spares worker-queue event-keepalive http-parser; do
+		grep -qF "\`$a\`" "$intro" || fail "the intro does not list assignment $a"
+	done
+	grep -qF 'make grade A=' "$intro" || fail "the intro does not say how to grade one"
+	for lab in 09-slow-clients 10-keepalive-off-for-apis; do
+		grep -lqF "labs/$lab/run.sh" "$SLIDES"/decks/*.md ||
+			fail "no deck walks through labs/$lab/run.sh"
+	done
+}
+
 @test "code references path/file.c:function name functions defined there" {
 	local refs
 	refs=$(grep -ohE '[0-9a-z_./-]+\.c:[A-Za-z_][A-Za-z0-9_]*' "$SLIDES"/decks/*.md | sort -u | wc -l)
@@ -257,6 +285,43 @@ third_request_ms() {
 	run awk -f "$SLIDES/tools/render.awk" "$deck"
 	[ "$status" -eq 1 ] || fail "render.awk accepted it"
 	[[ $output == *"has no title"* ]] || fail "$output"
+}
+
+@test "the notes and predict checks catch a claim without notes and a demo without a prediction" {
+	local deck="$BATS_TEST_TMPDIR/nonotes.md"
+	cat >"$deck" <<-'EOF'
+	# A deck
+
+	Note: the title slide has its notes
+
+	---
+
+	## A claim
+
+	- prefork is slow
+
+	---
+
+	<!-- include: ../out/figures/bench.md -->
+
+	---
+
+	## Demo: something
+
+	```sh
+	Note: inside code this is not a note
+	```
+	EOF
+	run check notes "$deck"
+	[ "$status" -eq 1 ] || fail "notes passed: $output"
+	[[ $output == *'slide "## A claim" has no speaker notes'* ]] || fail "$output"
+	[[ $output == *'slide "## Demo: something" has no speaker notes'* ]] ||
+		fail "a Note: inside a code block was taken for notes: $output"
+	[[ $output != *"A deck"* ]] || fail "a slide with notes was refused: $output"
+	[[ $output != *"include"* ]] || fail "an include-only slide was refused: $output"
+	run check predict "$deck"
+	[ "$status" -eq 1 ] || fail "predict passed: $output"
+	[[ $output == *'"## Demo: something" has no Predict slide right before it'* ]] || fail "$output"
 }
 
 @test "the HTML check catches external resources, missing titles, duplicate ids" {

@@ -104,38 +104,26 @@ allowed_cpus() {
 	}' /proc/self/status 2>/dev/null
 }
 
-# A list of cores as taskset writes it: 0 1 2 3 5 -> 0-3,5.
-cpu_ranges() {
-	printf '%s\n' "$@" | awk '
-		NR == 1 { lo = hi = $1; next }
-		$1 == hi + 1 { hi = $1; next }
-		{ out = out sep (lo == hi ? lo : lo "-" hi); sep = ","; lo = hi = $1 }
-		END { print out sep (lo == hi ? lo : lo "-" hi) }'
-}
-
 # place CPU...: where server and loadgen run, given the cores allowed.
-# With 4 or more, the server gets the first half and loadgen the rest, with
-# one thread per core it is pinned to: fewer threads would leave client
-# cores idle and measure the client, not the server. With fewer, both
-# share every core and loadgen runs one thread per core.
+# With 4 or more, the kit's rule (kit_split_cpus in common/kit.sh, the
+# labs' too): loadgen gets the first half of the cores, with one thread
+# per core it is pinned to, and the server the rest. With fewer, both
+# share every core and loadgen runs one thread per core: split, loadgen's
+# one core would cap every server at about the same rate, and the table
+# would compare little; bench.md says they were not pinned apart.
 place() {
-	local half
-
 	CORES=$#
 	SERVER_CPUS="" CLIENT_CPUS=""
 	if [ "$CORES" -ge 4 ] && [ "$PINNABLE" = 1 ]; then
-		half=$((CORES / 2))
-		SERVER_CORES=$half
-		CLIENT_THREADS=$((CORES - half))
-		# loadgen's most (and never more than its connections).
-		[ "$CLIENT_THREADS" -le 64 ] || CLIENT_THREADS=64
-		SERVER_CPUS=$(cpu_ranges "${@:1:half}")
-		CLIENT_CPUS=$(cpu_ranges "${@:half+1}")
-		PLACEMENT_SHORT="server on cores $SERVER_CPUS, loadgen on $CLIENT_CPUS ($CLIENT_THREADS threads)"
-		PLACEMENT="server pinned to $SERVER_CORES cores ($SERVER_CPUS), loadgen to the other $((CORES - half)) ($CLIENT_CPUS) with $CLIENT_THREADS threads (taskset)"
+		kit_split_cpus "$@"
+		SERVER_CPUS=$KIT_SERVER_CPUS CLIENT_CPUS=$KIT_CLIENT_CPUS
+		SERVER_CORES=$KIT_SERVER_CORES
+		CLIENT_THREADS=$KIT_LOADGEN_THREADS
+		PLACEMENT_SHORT="loadgen on cores $CLIENT_CPUS ($CLIENT_THREADS threads), server on $SERVER_CPUS"
+		PLACEMENT="loadgen pinned to $KIT_CLIENT_CORES cores ($CLIENT_CPUS) with $CLIENT_THREADS threads, the server to the other $SERVER_CORES ($SERVER_CPUS) (taskset)"
 	else
 		SERVER_CORES=$CORES # nginx's worker_processes (peers.sh)
-		CLIENT_THREADS=$CORES
+		CLIENT_THREADS=$(kit_loadgen_threads "$CORES")
 		PLACEMENT_SHORT="server and loadgen share the $CORES cores"
 		PLACEMENT="server and loadgen share all $CORES cores ($WHY_NOT_PINNED), loadgen with $CLIENT_THREADS threads"
 	fi

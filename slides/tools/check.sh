@@ -10,6 +10,11 @@
 #   check.sh html PAGE.html...   self-contained: no external resource, one
 #                                title per slide, unique ids, CSS and the
 #                                script inline
+#   check.sh notes DECK.md...    every slide has speaker notes ("Note:"),
+#                                but one that only includes another file
+#   check.sh predict DECK.md...  every "Demo..." slide comes right after a
+#                                "Predict..." slide: students commit to an
+#                                answer before they see it
 #
 # Paths in decks: figures and includes are relative to the deck; kit paths
 # (common/..., 01-prefork/..., labs/..., tests/..., slides/...) are
@@ -48,6 +53,44 @@ check_titles() { # DECK
 		}
 		END { end_slide(); if (n == 0) print deck ": no slide at all" }
 	' "$1")
+}
+
+# The slides of a deck, one line each outside code blocks:
+# "FIRST_LINE<TAB>NOTES<TAB>INCLUDE_ONLY<TAB>TITLE" (NOTES, INCLUDE_ONLY: 0/1).
+slides_of() {
+	awk '
+		function flush() {
+			if (started) print first "\t" (notes ? 1 : 0) "\t" (body == 0 && inc ? 1 : 0) "\t" title
+			started = notes = inc = body = 0; title = ""
+		}
+		/^```/ { fenced = !fenced }
+		!fenced && /^---[ \t]*$/ { flush(); next }
+		/^[ \t]*$/ { next }
+		!started { started = 1; first = NR }
+		!fenced && title == "" && /^##? / { title = $0; next }
+		!fenced && /^Note:/ { notes = 1; next }
+		!fenced && /^<!-- *include:/ { inc = 1; next }
+		{ body++ }
+		END { flush() }
+	' "$1"
+}
+
+check_notes() { # DECK
+	local first notes inc title
+	while IFS=$'\t' read -r first notes inc title; do
+		[ "$notes" = 1 ] || [ "$inc" = 1 ] ||
+			problem "$1:$first: slide \"${title:-(no title)}\" has no speaker notes"
+	done < <(slides_of "$1")
+}
+
+check_predict() { # DECK
+	local first notes inc title previous=""
+	while IFS=$'\t' read -r first notes inc title; do
+		if [[ $title =~ ^##?\ Demo ]] && ! [[ $previous =~ ^##?\ Predict ]]; then
+			problem "$1:$first: \"$title\" has no Predict slide right before it"
+		fi
+		previous=$title
+	done < <(slides_of "$1")
 }
 
 # Is function fn defined (not only declared) in file? A definition starts
@@ -139,12 +182,14 @@ check_html() { # PAGE
 
 what=${1:-}
 shift || true
-[ $# -gt 0 ] || { echo "usage: check.sh titles|refs|html FILE..." >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: check.sh titles|refs|html|notes|predict FILE..." >&2; exit 2; }
 for f in "$@"; do
 	case $what in
 	titles) check_titles "$f" ;;
 	refs) check_refs "$f" ;;
 	html) check_html "$f" ;;
+	notes) check_notes "$f" ;;
+	predict) check_predict "$f" ;;
 	*) echo "check.sh: unknown check $what" >&2; exit 2 ;;
 	esac
 done
