@@ -41,7 +41,7 @@ enum { ACCEPT_NONE = -1, ACCEPT_FATAL = -2 };
  * epoll set per child, EPOLLEXCLUSIVE). With a plain poll() on the shared
  * socket every idle child would wake and all but one would get EAGAIN
  * from accept(): the thundering herd, which cost this server two thirds
- * of its connection rate (labs/perf/README.md). */
+ * of its connection rate (labs/bench/README.md, "Where the time goes"). */
 static int accept_next(int epfd)
 {
 	int listen_fd, fd;

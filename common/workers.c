@@ -176,7 +176,7 @@ struct worker_pool *worker_pool_start(int slot, int threads,
 /* BEGIN SOLUTION worker-queue: stubs/queue.c */
 /* The signal is sent after the unlock: a thread woken while we still held
  * the mutex would only wake up to block on it again (two more futex calls
- * and a context switch per job; seen with strace -f in labs/perf). */
+ * and a context switch per job; seen with strace -f: labs/bench/README.md, "Where the time goes"). */
 void worker_pool_push(struct worker_pool *p, struct conn *c)
 {
 	bool someone_waits;
