@@ -84,8 +84,8 @@ test: all
 
 run: all
 	@test -n "$(MPM)" || { echo "make run: say which server, e.g. make run MPM=prefork (prefork, worker or event)"; exit 2; }
-	@case "$(MPM)" in prefork) d=01-prefork;; worker) d=02-worker;; event) d=03-event;; \
-	  *) echo "make run: MPM=$(MPM) is not one of prefork, worker, event"; exit 2;; esac; \
+	@d=$$(bash -c '. common/kit.sh && kit_mpm_dir "$$1"' _ "$(MPM)" 2>/dev/null) || \
+	  { echo "make run: MPM=$(MPM) is not one of prefork, worker, event"; exit 2; }; \
 	  echo "Serving common/htdocs with the $(MPM) MPM:"; \
 	  echo "  site:       http://127.0.0.1:8080/"; \
 	  echo "  scoreboard: http://127.0.0.1:8080/server-status?refresh=1"; \

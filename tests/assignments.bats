@@ -61,8 +61,7 @@ grade_lines() {
 	local mpm dir port pid code
 
 	for mpm in prefork worker event; do
-		case $mpm in prefork) dir=01-prefork ;; worker) dir=02-worker ;;
-		event) dir=03-event ;; esac
+		dir="$(kit_mpm_dir "$mpm")"
 		port="$(pick_port)"
 		setsid "$HANDOUT/$dir/$mpm" -c "Listen 127.0.0.1:$port" \
 			-c "ErrorLog $BATS_TEST_TMPDIR/$mpm.log" \
