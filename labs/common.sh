@@ -145,7 +145,12 @@ lab_machine() {
 	else
 		where="server on CPU $SERVER_CPUS, client on CPU $CLIENT_CPUS"
 	fi
-	echo "$(cores) cores; $where"
+	# CORES=N on a larger machine uses N of them: say both.
+	if [ "${PLAN_CORES:-$(cores)}" = "$(cores)" ]; then
+		echo "$(cores) cores; $where"
+	else
+		echo "$PLAN_CORES of $(cores) cores (CORES=$PLAN_CORES); $where"
+	fi
 }
 
 # on_cpus LIST CMD...: run CMD pinned to LIST (or anywhere if LIST is empty).
