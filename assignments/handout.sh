@@ -55,6 +55,11 @@ git ls-files --cached --others --exclude-standard |
 mv "$out.tmp/README.md" "$out.tmp/KIT.md"
 cp assignments/HANDOUT.md "$out.tmp/README.md"
 
+# The worksheets' links to the instructor notes would lead nowhere.
+for f in "$out.tmp"/labs/*/README.md; do
+	sed -i 's#^\[INSTRUCTOR\.md\](INSTRUCTOR\.md)\.$#your instructor has them (they are not in the student kit).#' "$f"
+done
+
 # Replace the regions. awk prints each stub it used on fd 3 (a file).
 used=$out.tmp/.stubs-used
 : >"$used"

@@ -45,6 +45,8 @@ grade_lines() {
 	[ -z "$(cd "$HANDOUT" && find . -name INSTRUCTOR.md -o -path '*/measured/*' -o -path '*/stubs/*')" ] ||
 		fail "answers left in the handout"
 	! grep -rqE '(BEGIN|END) SOLUTION' "$HANDOUT" || fail "markers left"
+	! grep -rqE '\]\(([^)]*/)?INSTRUCTOR\.md\)' "$HANDOUT" ||
+		fail "a link to instructor notes the handout leaves out: $(grep -rlE '\]\(([^)]*/)?INSTRUCTOR\.md\)' "$HANDOUT")"
 	grep -q 'student edition' "$HANDOUT/README.md" ||
 		fail "the handout's README is not the students' one"
 	for a in $ASSIGNMENTS; do
