@@ -29,10 +29,17 @@ need_servers $MPMS
 
 HAVE_STRACE=0
 if command -v strace >/dev/null 2>&1; then
-	# ptrace may be forbidden (containers, Yama): try once.
-	if strace -f -e trace=none -o /dev/null true 2>/dev/null; then
-		HAVE_STRACE=1
-	else
+	# ptrace may be forbidden (containers, Yama): try once, the way the
+	# lab uses it: attach (-p) to a process that is not strace's own
+	# child (Yama's ptrace_scope 1 allows only those). Attached, strace
+	# waits until timeout stops it (124); refused, it fails at once.
+	sleep 3 &
+	probe=$!
+	timeout 1 strace -e trace=none -o /dev/null -p "$probe" 2>/dev/null
+	[ $? -eq 124 ] && HAVE_STRACE=1
+	kill "$probe" 2>/dev/null
+	wait "$probe" 2>/dev/null
+	if [ "$HAVE_STRACE" = 0 ]; then
 		say "strace is installed but cannot trace here: skipping traces"
 	fi
 else
