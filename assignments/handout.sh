@@ -55,9 +55,13 @@ git ls-files --cached --others --exclude-standard |
 mv "$out.tmp/README.md" "$out.tmp/KIT.md"
 cp assignments/HANDOUT.md "$out.tmp/README.md"
 
-# The worksheets' links to the instructor notes would lead nowhere.
+# Links to what was left out would lead nowhere: the worksheets' links to
+# the instructor notes, and any link into a measured/ folder.
 for f in "$out.tmp"/labs/*/README.md; do
 	sed -i 's#^\[INSTRUCTOR\.md\](INSTRUCTOR\.md)\.$#your instructor has them (they are not in the student kit).#' "$f"
+done
+grep -rlE --include='*.md' '\]\([^)]*measured/' "$out.tmp" | while IFS= read -r f; do
+	sed -i 's#\[\([^]]*\)\](\([^)]*/\)\{0,1\}measured/[^)]*)#\1 (in the instructor'"'"'s copy of the kit)#g' "$f"
 done
 
 # Replace the regions. awk prints each stub it used on fd 3 (a file).

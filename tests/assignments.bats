@@ -45,6 +45,8 @@ grade_lines() {
 	[ -z "$(cd "$HANDOUT" && find . -name INSTRUCTOR.md -o -path '*/measured/*' -o -path '*/stubs/*')" ] ||
 		fail "answers left in the handout"
 	! grep -rqE '(BEGIN|END) SOLUTION' "$HANDOUT" || fail "markers left"
+	! grep -rqE --include='*.md' '\]\([^)]*measured/' "$HANDOUT" ||
+		fail "a link into a measured/ folder the handout leaves out"
 	! grep -rqE '\]\(([^)]*/)?INSTRUCTOR\.md\)' "$HANDOUT" ||
 		fail "a link to instructor notes the handout leaves out: $(grep -rlE '\]\(([^)]*/)?INSTRUCTOR\.md\)' "$HANDOUT")"
 	grep -q 'student edition' "$HANDOUT/README.md" ||
