@@ -15,8 +15,11 @@
  *
  * This file is the child only, in four parts that 03-event/event.c has
  * too, in the same order and under the same names: the job of a worker
- * thread (serve_connection), the listener (listener_loop), the graceful
- * stop (stop_gracefully) and the child (child_main). The master
+ * thread (serve_connection), the listener (struct listener and
+ * listener_loop), the graceful stop (stop_gracefully) and the child
+ * (child_main). The last two are the same lines in both files, so
+ * `diff 02-worker/worker.c 03-event/event.c` shows what the two MPMs are
+ * about and nothing else: the thread's job and the listener. The master
  * (common/master.c) forks the children, installs their signal handlers
  * and wake pipe, and keeps the number of idle threads between
  * MinSpareThreads and MaxSpareThreads. The thread pool is
@@ -38,21 +41,11 @@
 #include "server.h"
 #include "workers.h"
 
-/* The listener sleeps in a condition variable (waiting for an idle thread)
- * or in epoll_wait() at most this long before it looks at stop_requested(). */
-#define LISTENER_TICK_MS 100
-
 struct child {
 	struct server *srv;
 	int slot;
 	struct worker_pool *pool;
-	int epfd;               /* the listening sockets and the wake pipe */
-	long accepted;          /* for MaxConnectionsPerChild */
-	/* Written once when the child begins to stop and never read, so its
-	 * read end stays readable: every connection's wake_fd. A thread in
-	 * an idle keep-alive wait in conn_serve() wakes up to show 'G'.
-	 * (The signal wake pipe cannot do this: the listener drains it.) */
-	int stopping_pipe[2];
+	struct listener *listener; /* accepts; the accepted count */
 };
 
 /* ---- The job of a worker thread ---------------------------------------- */
@@ -73,9 +66,29 @@ static void serve_connection(void *ctx, struct conn *c, struct sb_worker *slot)
 
 /* ---- The listener ------------------------------------------------------- */
 
+/* The child's main thread (the only one that receives signals: the pool's
+ * threads block them). It accepts a connection only when a thread is idle
+ * to take it, and never sees the connection again. */
+
+/* The listener sleeps in a condition variable (waiting for an idle thread)
+ * or in epoll_wait() at most this long before it looks at stop_requested(). */
+#define LISTENER_TICK_MS 100
+
+struct listener {
+	struct server *srv;
+	struct worker_pool *pool;
+	int epfd;               /* the listening sockets and the wake pipe */
+	long accepted;          /* for MaxConnectionsPerChild */
+	/* Written once when the child begins to stop and never read, so its
+	 * read end stays readable: every connection's wake_fd. A thread in
+	 * an idle keep-alive wait in conn_serve() wakes up to show 'G'.
+	 * (The signal wake pipe cannot do this: the listener drains it.) */
+	int stopping_pipe[2];
+};
+
 /* Accept one connection and queue it for the idle thread that the
  * listener made sure exists. */
-static void accept_one(struct child *ch, int listen_fd)
+static void accept_one(struct listener *l, int listen_fd)
 {
 	struct conn *c;
 	int fd = net_accept(listen_fd);
@@ -94,22 +107,22 @@ static void accept_one(struct child *ch, int listen_fd)
 		close(fd);
 		return;
 	}
-	conn_init(c, fd, ch->srv);
-	c->wake_fd = ch->stopping_pipe[0];
-	worker_pool_push(ch->pool, c);
-	child_reached_max_connections(ch->srv, ++ch->accepted);
+	conn_init(c, fd, l->srv);
+	c->wake_fd = l->stopping_pipe[0];
+	worker_pool_push(l->pool, c);
+	child_reached_max_connections(l->srv, ++l->accepted);
 }
 
-static int busy_threads(const struct child *ch)
+static int busy_threads(const struct listener *l)
 {
-	return (int)ch->srv->cfg.threads_per_child -
-	       worker_pool_idle(ch->pool);
+	return (int)l->srv->cfg.threads_per_child -
+	       worker_pool_idle(l->pool);
 }
 
-/* The child's main thread (the only one that receives signals: the pool's
- * threads block them), until a stop is asked for. */
-static void listener_loop(struct child *ch)
+/* Until a stop is asked for (stop_requested(), lifecycle.h). */
+static void listener_loop(struct listener *l, struct worker_pool *pool)
 {
+	l->pool = pool;
 	while (stop_requested() == STOP_NONE) {
 		/* Apache's worker first waits until this child has an idle
 		 * thread, THEN accepts. While every thread is busy (or held
@@ -117,42 +130,94 @@ static void listener_loop(struct child *ch)
 		 * new connections wait in the kernel's listen backlog, where
 		 * another child with idle threads can take them, instead of
 		 * in our queue where nobody would serve them. */
-		if (!worker_pool_wait_idle(ch->pool, LISTENER_TICK_MS))
+		if (!worker_pool_wait_idle(pool, LISTENER_TICK_MS))
 			continue;
 		/* The descriptor reserve (net.c): the new connection, and a
 		 * file for each busy thread and for it. */
-		if (!net_descriptors_for(busy_threads(ch) + 1)) {
+		if (!net_descriptors_for(busy_threads(l) + 1)) {
 			clock_sleep_ms(NET_ACCEPT_BACKOFF_MS, true);
 			continue;
 		}
 		/* One child's listener wakes for a new connection, not all
 		 * (EPOLLEXCLUSIVE: see net_listeners_epoll). */
-		int listen_fd = net_listeners_wait(ch->epfd, LISTENER_TICK_MS);
+		int listen_fd = net_listeners_wait(l->epfd, LISTENER_TICK_MS);
 		if (listen_fd == NET_WAIT_WOKEN)
 			lifecycle_drain_wake(); /* a signal: look again */
 		else if (listen_fd >= 0)
-			accept_one(ch, listen_fd);
+			accept_one(l, listen_fd);
 	}
 }
 
-/* ---- Graceful stop ------------------------------------------------------ */
-
-/* Accept no more, let every thread finish its connection, then return
- * true. A thread in an idle keep-alive wait keeps its connection until
- * the next request (answered with "Connection: close") or its
- * KeepAliveTimeout, so no request its client is sending is lost. A TERM
- * that arrives meanwhile still stops the child at once (false). */
-static bool stop_gracefully(struct child *ch)
+/* A graceful stop: wake every thread in an idle keep-alive wait, so that
+ * it shows 'G' and answers its connection's next request with
+ * "Connection: close". */
+static void listener_stop_accepting(struct listener *l)
 {
-	child_stop_accepting(ch->srv, ch->slot);
-	if (write(ch->stopping_pipe[1], "!", 1) < 0)
+	if (write(l->stopping_pipe[1], "!", 1) < 0)
 		log_error("stopping pipe: %s", strerror(errno));
-	while (!worker_pool_drain(ch->pool, LISTENER_TICK_MS)) {
+}
+
+/* The connections are the threads': wait until every thread is idle.
+ * False when a TERM arrives meanwhile. */
+static bool listener_drain(struct listener *l)
+{
+	while (!worker_pool_drain(l->pool, LISTENER_TICK_MS)) {
 		if (stop_requested() == STOP_NOW)
 			return false;
 		lifecycle_drain_wake();
 	}
+	return true;
+}
+
+static void listener_destroy(struct listener *l)
+{
+	if (l->epfd >= 0)
+		close(l->epfd);
+	if (l->stopping_pipe[0] >= 0) {
+		close(l->stopping_pipe[0]);
+		close(l->stopping_pipe[1]);
+	}
+	free(l);
+}
+
+static struct listener *listener_create(struct server *srv, int slot)
+{
+	struct listener *l = calloc(1, sizeof(*l));
+
+	(void)slot; /* event's listener shows its counts on the scoreboard */
+	if (l == NULL)
+		return NULL;
+	l->srv = srv;
+	l->stopping_pipe[0] = l->stopping_pipe[1] = -1;
+	l->epfd = net_listeners_epoll(srv->listen_fds, srv->listen_count,
+				      lifecycle_wake_fd[0]);
+	if (l->epfd < 0 || pipe2(l->stopping_pipe, O_CLOEXEC) < 0) {
+		if (l->epfd >= 0)
+			log_error("child pipe2: %s", strerror(errno));
+		listener_destroy(l);
+		return NULL;
+	}
+	return l;
+}
+
+/* ---- Graceful stop ------------------------------------------------------ */
+
+/* Accept no more, let every connection finish, then return true. An idle
+ * keep-alive connection stays where it waits (worker: with its thread;
+ * event: parked in the listener) until its next request (answered with
+ * "Connection: close") or its KeepAliveTimeout, so no request its client
+ * is sending is lost. A TERM that arrives meanwhile still stops the child
+ * at once (false). Each line is the same in worker.c and event.c. */
+static bool stop_gracefully(struct child *ch)
+{
+	listener_stop_accepting(ch->listener);
+	child_stop_accepting(ch->srv, ch->slot);
+	worker_pool_show_graceful(ch->pool);
+	if (!listener_drain(ch->listener))
+		return false;
+	/* No connection is left: the threads are idle. */
 	worker_pool_stop(ch->pool);
+	listener_destroy(ch->listener);
 	return true;
 }
 
@@ -162,17 +227,12 @@ static bool child_start(struct child *ch)
 {
 	struct server *srv = ch->srv;
 
-	if (pipe2(ch->stopping_pipe, O_CLOEXEC) < 0) {
-		log_error("child pipe2: %s", strerror(errno));
-		return false;
-	}
-	ch->epfd = net_listeners_epoll(srv->listen_fds, srv->listen_count,
-				       lifecycle_wake_fd[0]);
-	if (ch->epfd < 0)
+	ch->listener = listener_create(srv, ch->slot);
+	if (ch->listener == NULL)
 		return false;
 	ch->pool = worker_pool_start(ch->slot,
 				     (int)srv->cfg.threads_per_child,
-				     serve_connection, ch);
+				     serve_connection, ch->listener);
 	return ch->pool != NULL;
 }
 
@@ -187,7 +247,7 @@ static int child_main(struct server *srv, int slot)
 
 	if (!child_start(&ch))
 		return 1;
-	listener_loop(&ch);
+	listener_loop(ch.listener, ch.pool);
 	if (stop_requested() == STOP_GRACEFUL)
 		stop_gracefully(&ch);
 	return 0;

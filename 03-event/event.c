@@ -16,13 +16,13 @@
  * 03-event/event.c): the same four parts in the same order and under the
  * same names, the job of a worker thread (serve_connection), the listener
  * (listener_loop), the graceful stop (stop_gracefully) and the child
- * (child_main). What differs is what event is about: serve_connection
- * gives the connection back instead of waiting for its next request, the
- * listener is listener.c's epoll loop instead of accept-when-a-thread-is-
- * idle, and a graceful stop keeps idle keep-alive connections parked
- * instead of waking their threads. The master is common/master.c, the
- * pool common/workers.c, the steps of a request common/conn.c. See
- * 03-event/README.md.
+ * (child_main). The last two are the same lines in both files; the diff
+ * is what event is about: serve_connection gives the connection back
+ * instead of waiting for its next request, and the listener is
+ * listener.c's epoll loop, which holds every connection between requests,
+ * instead of worker's accept-when-a-thread-is-idle. The master is
+ * common/master.c, the pool common/workers.c, the steps of a request
+ * common/conn.c. See 03-event/README.md.
  */
 #include <stdbool.h>
 
@@ -38,7 +38,7 @@ struct child {
 	struct server *srv;
 	int slot;
 	struct worker_pool *pool;
-	struct listener *listener; /* the connections, the accepted count */
+	struct listener *listener; /* accepts; the accepted count */
 };
 
 /* ---- The job of a worker thread ---------------------------------------- */
@@ -118,10 +118,11 @@ static void serve_connection(void *ctx, struct conn *c, struct sb_worker *slot)
 /* ---- Graceful stop ------------------------------------------------------ */
 
 /* Accept no more, let every connection finish, then return true. An idle
- * keep-alive connection stays parked in the listener until its next
- * request (answered with "Connection: close") or its KeepAliveTimeout, so
- * no request its client is sending is lost. A TERM that arrives meanwhile
- * still stops the child at once (false). */
+ * keep-alive connection stays where it waits (worker: with its thread;
+ * event: parked in the listener) until its next request (answered with
+ * "Connection: close") or its KeepAliveTimeout, so no request its client
+ * is sending is lost. A TERM that arrives meanwhile still stops the child
+ * at once (false). Each line is the same in worker.c and event.c. */
 static bool stop_gracefully(struct child *ch)
 {
 	listener_stop_accepting(ch->listener);
