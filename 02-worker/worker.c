@@ -13,15 +13,15 @@
  * KeepAliveTimeout, so a few idle clients can starve everybody else: the
  * trap 03-event removes).
  *
- * This file is the child only, in four parts that 03-event/event.c has
- * too, in the same order and under the same names: the job of a worker
- * thread (serve_connection), the listener (struct listener and
- * listener_loop), the graceful stop (stop_gracefully) and the child
- * (child_main). The last two are the same lines in both files, so
- * `diff 02-worker/worker.c 03-event/event.c` shows what the two MPMs are
- * about and nothing else: the thread's job and the listener. The master
- * (common/master.c) forks the children, installs their signal handlers
- * and wake pipe, and keeps the number of idle threads between
+ * This file holds what makes worker worker, in two parts that
+ * 03-event/event.c has too, in the same order and under the same names:
+ * the job of a worker thread (serve_connection) and the listener (struct
+ * listener and its functions, listener_loop first among them). The rest
+ * of the child, its start, its loop and its graceful stop, is
+ * common/threaded.c's, the same for both; so `diff 02-worker/worker.c
+ * 03-event/event.c` shows what the two models are about and nothing else.
+ * The master (common/master.c) forks the children, installs their signal
+ * handlers and wake pipe, and keeps the number of idle threads between
  * MinSpareThreads and MaxSpareThreads. The thread pool is
  * common/workers.c. See 02-worker/README.md.
  */
@@ -39,14 +39,8 @@
 #include "net.h"
 #include "scoreboard.h"
 #include "server.h"
+#include "threaded.h"
 #include "workers.h"
-
-struct child {
-	struct server *srv;
-	int slot;
-	struct worker_pool *pool;
-	struct listener *listener; /* accepts; the accepted count */
-};
 
 /* ---- The job of a worker thread ---------------------------------------- */
 
@@ -68,7 +62,9 @@ static void serve_connection(void *ctx, struct conn *c, struct sb_worker *slot)
 
 /* The child's main thread (the only one that receives signals: the pool's
  * threads block them). It accepts a connection only when a thread is idle
- * to take it, and never sees the connection again. */
+ * to take it, and never sees the connection again. The functions below
+ * are common/threaded.h's struct listener_ops, under the names event's
+ * listener.c gives them. */
 
 /* The listener sleeps in a condition variable (waiting for an idle thread)
  * or in epoll_wait() at most this long before it looks at stop_requested(). */
@@ -200,60 +196,13 @@ static struct listener *listener_create(struct server *srv, int slot)
 	return l;
 }
 
-/* ---- Graceful stop ------------------------------------------------------ */
-
-/* Accept no more, let every connection finish, then return true. An idle
- * keep-alive connection stays where it waits (worker: with its thread;
- * event: parked in the listener) until its next request (answered with
- * "Connection: close") or its KeepAliveTimeout, so no request its client
- * is sending is lost. A TERM that arrives meanwhile still stops the child
- * at once (false). Each line is the same in worker.c and event.c. */
-static bool stop_gracefully(struct child *ch)
-{
-	listener_stop_accepting(ch->listener);
-	child_stop_accepting(ch->srv, ch->slot);
-	worker_pool_show_graceful(ch->pool);
-	if (!listener_drain(ch->listener))
-		return false;
-	/* No connection is left: the threads are idle. */
-	worker_pool_stop(ch->pool);
-	listener_destroy(ch->listener);
-	return true;
-}
-
-/* ---- The child ---------------------------------------------------------- */
-
-static bool child_start(struct child *ch)
-{
-	struct server *srv = ch->srv;
-
-	ch->listener = listener_create(srv, ch->slot);
-	if (ch->listener == NULL)
-		return false;
-	ch->pool = worker_pool_start(ch->slot,
-				     (int)srv->cfg.threads_per_child,
-				     serve_connection, ch->listener);
-	return ch->pool != NULL;
-}
-
-/* Scoreboard process slot `slot`, worker slots (slot, 0 ..
- * ThreadsPerChild-1). Signal handlers and the wake pipe are master.c's.
- * On STOP_NOW the process exits (master.c's _exit) with its threads in
- * the middle of their requests and the kernel closes every socket, as
- * Apache's child does; the master reaps it and resets its slots. */
-static int child_main(struct server *srv, int slot)
-{
-	struct child ch = { .srv = srv, .slot = slot };
-
-	if (!child_start(&ch))
-		return 1;
-	listener_loop(ch.listener, ch.pool);
-	if (stop_requested() == STOP_GRACEFUL)
-		stop_gracefully(&ch);
-	return 0;
-}
+static const struct listener_ops worker_listener = {
+	listener_create, listener_loop, listener_stop_accepting,
+	listener_drain, listener_destroy,
+};
 
 int main(int argc, char **argv)
 {
-	return master_main(argc, argv, "worker", MPM_WORKER, child_main);
+	return threaded_main(argc, argv, "worker", MPM_WORKER,
+			     serve_connection, &worker_listener);
 }

@@ -13,16 +13,17 @@
  * for a client and a few idle clients can no longer starve everybody.
  *
  * Read it beside 02-worker/worker.c (diff -u 02-worker/worker.c
- * 03-event/event.c): the same four parts in the same order and under the
- * same names, the job of a worker thread (serve_connection), the listener
- * (listener_loop), the graceful stop (stop_gracefully) and the child
- * (child_main). The last two are the same lines in both files; the diff
- * is what event is about: serve_connection gives the connection back
- * instead of waiting for its next request, and the listener is
- * listener.c's epoll loop, which holds every connection between requests,
- * instead of worker's accept-when-a-thread-is-idle. The master is
- * common/master.c, the pool common/workers.c, the steps of a request
- * common/conn.c. See 03-event/README.md.
+ * 03-event/event.c): the same two parts in the same order and under the
+ * same names, the job of a worker thread (serve_connection) and the
+ * listener (listener_loop and the rest of event_listener). The rest of
+ * the child, its start, its loop and its graceful stop, is
+ * common/threaded.c's, the same for both. The diff is what event is
+ * about: serve_connection gives the connection back instead of waiting
+ * for its next request, and the listener is listener.c's epoll loop,
+ * which holds every connection between requests, instead of worker's
+ * accept-when-a-thread-is-idle. The master is common/master.c, the pool
+ * common/workers.c, the steps of a request common/conn.c. See
+ * 03-event/README.md.
  */
 #include <stdbool.h>
 
@@ -32,14 +33,8 @@
 #include "master.h"
 #include "scoreboard.h"
 #include "server.h"
+#include "threaded.h"
 #include "workers.h"
-
-struct child {
-	struct server *srv;
-	int slot;
-	struct worker_pool *pool;
-	struct listener *listener; /* accepts; the accepted count */
-};
 
 /* ---- The job of a worker thread ---------------------------------------- */
 
@@ -115,60 +110,8 @@ static void serve_connection(void *ctx, struct conn *c, struct sb_worker *slot)
  * expires timeouts; a thread gets a connection only when it has a whole
  * request to run. */
 
-/* ---- Graceful stop ------------------------------------------------------ */
-
-/* Accept no more, let every connection finish, then return true. An idle
- * keep-alive connection stays where it waits (worker: with its thread;
- * event: parked in the listener) until its next request (answered with
- * "Connection: close") or its KeepAliveTimeout, so no request its client
- * is sending is lost. A TERM that arrives meanwhile still stops the child
- * at once (false). Each line is the same in worker.c and event.c. */
-static bool stop_gracefully(struct child *ch)
-{
-	listener_stop_accepting(ch->listener);
-	child_stop_accepting(ch->srv, ch->slot);
-	worker_pool_show_graceful(ch->pool);
-	if (!listener_drain(ch->listener))
-		return false;
-	/* No connection is left: the threads are idle. */
-	worker_pool_stop(ch->pool);
-	listener_destroy(ch->listener);
-	return true;
-}
-
-/* ---- The child ---------------------------------------------------------- */
-
-static bool child_start(struct child *ch)
-{
-	struct server *srv = ch->srv;
-
-	ch->listener = listener_create(srv, ch->slot);
-	if (ch->listener == NULL)
-		return false;
-	ch->pool = worker_pool_start(ch->slot,
-				     (int)srv->cfg.threads_per_child,
-				     serve_connection, ch->listener);
-	return ch->pool != NULL;
-}
-
-/* Scoreboard process slot `slot`, worker slots (slot, 0 ..
- * ThreadsPerChild-1). Signal handlers and the wake pipe are master.c's.
- * On STOP_NOW the process exits (master.c's _exit) with its threads in
- * the middle of their requests and the kernel closes every socket, as
- * Apache's child does; the master reaps it and resets its slots. */
-static int child_main(struct server *srv, int slot)
-{
-	struct child ch = { .srv = srv, .slot = slot };
-
-	if (!child_start(&ch))
-		return 1;
-	listener_loop(ch.listener, ch.pool);
-	if (stop_requested() == STOP_GRACEFUL)
-		stop_gracefully(&ch);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	return master_main(argc, argv, "event", MPM_EVENT, child_main);
+	return threaded_main(argc, argv, "event", MPM_EVENT,
+			     serve_connection, &event_listener);
 }

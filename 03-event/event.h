@@ -13,6 +13,8 @@
 
 #include <stdbool.h>
 
+#include "threaded.h"
+
 struct conn;
 struct server;
 struct worker_pool;
@@ -44,21 +46,11 @@ enum job_kind {
 	JOB_TIMEOUT,  /* part of a head arrived, then Timeout: answer 408 */
 };
 
-/* The listener of scoreboard process slot `slot`. NULL (logged) on
- * failure. */
-struct listener *listener_create(struct server *srv, int slot);
-
-/* The listener's loop, in the child's main thread, until a stop is asked
- * for (stop_requested(), lifecycle.h). */
-void listener_loop(struct listener *l, struct worker_pool *pool);
-
-/* A graceful stop: take the listening sockets out of the epoll set (do it
- * before closing them), then run on until every connection has finished
- * (true) or STOP_NOW is asked for (false). */
-void listener_stop_accepting(struct listener *l);
-bool listener_drain(struct listener *l);
-
-void listener_destroy(struct listener *l);
+/* The listener, as common/threaded.c's child runs it (threaded.h):
+ * listener.c's listener_create, listener_loop, listener_stop_accepting
+ * (the listening sockets out of the epoll set), listener_drain (run on
+ * until every connection has finished) and listener_destroy. */
+extern const struct listener_ops event_listener;
 
 /* For a worker thread: what to do with c, which the listener queued. */
 enum job_kind listener_job_of(struct conn *c);

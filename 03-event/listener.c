@@ -501,7 +501,7 @@ static void listener_turn(struct listener *l)
 	update_accepting(l);
 }
 
-void listener_loop(struct listener *l, struct worker_pool *pool)
+static void listener_loop(struct listener *l, struct worker_pool *pool)
 {
 	l->pool = pool;
 	l->now = now_monotonic_ms();
@@ -512,7 +512,7 @@ void listener_loop(struct listener *l, struct worker_pool *pool)
 
 /* ---- Graceful stop ------------------------------------------------------ */
 
-void listener_stop_accepting(struct listener *l)
+static void listener_stop_accepting(struct listener *l)
 {
 	update_accepting(l);    /* a stop is asked for: out of the epoll set */
 }
@@ -521,7 +521,7 @@ void listener_stop_accepting(struct listener *l)
  * until its next request (answered with "Connection: close") or its
  * KeepAliveTimeout: closing it could cross a request its client is
  * sending right now, which would be lost. */
-bool listener_drain(struct listener *l)
+static bool listener_drain(struct listener *l)
 {
 	while (l->conns > 0) {
 		if (stop_requested() == STOP_NOW)
@@ -533,6 +533,8 @@ bool listener_drain(struct listener *l)
 
 /* ---- Setting up and tearing down ---------------------------------------- */
 
+static void listener_destroy(struct listener *l);
+
 static bool watch(struct listener *l, struct source *src)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = src };
@@ -540,7 +542,7 @@ static bool watch(struct listener *l, struct source *src)
 	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, src->fd, &ev) == 0;
 }
 
-struct listener *listener_create(struct server *srv, int slot)
+static struct listener *listener_create(struct server *srv, int slot)
 {
 	struct listener *l = calloc(1, sizeof(*l));
 	int i;
@@ -571,7 +573,7 @@ struct listener *listener_create(struct server *srv, int slot)
 }
 
 /* After a graceful stop (no connection is left, the pool has stopped). */
-void listener_destroy(struct listener *l)
+static void listener_destroy(struct listener *l)
 {
 	int s;
 
@@ -585,3 +587,8 @@ void listener_destroy(struct listener *l)
 	pthread_mutex_destroy(&l->handback_lock);
 	free(l);
 }
+
+const struct listener_ops event_listener = {
+	listener_create, listener_loop, listener_stop_accepting,
+	listener_drain, listener_destroy,
+};

@@ -3,42 +3,39 @@
 #
 # What it teaches: an architecture is a claim that can rot. These checks
 # keep three of its promises true as the code changes: worker.c and
-# event.c differ only in what the two MPMs are about (the thread's job and
-# the listener), common/'s modules depend on each other without a cycle,
-# and the kit talks about servers, not about its own tracker.
+# event.c hold only what the two MPMs are about (the thread's job and the
+# listener; their common child is common/threaded.c), common/'s modules
+# depend on each other without a cycle, and the kit talks about servers,
+# not about its own tracker.
 
 load helpers
 
-# section FILE FROM: the lines of FILE from the line holding FROM to the
-# end, without main()'s MPM name.
-section() {
-	sed -n "/$2/,\$p" "$1" | grep -v 'return master_main('
+# parts FILE: the names of FILE's parts ("/* ---- NAME ----" lines).
+parts() {
+	grep -oE '^/\* ---- [A-Za-z ]+' "$1" | sed 's|^/\* ---- ||; s/ *$//' | paste -sd,
 }
 
-@test "layout: worker.c and event.c share their graceful stop and child, line for line" {
-	local from='^\/\* ---- Graceful stop'
-
-	grep -q "$from" "$ROOT/02-worker/worker.c" || fail "no graceful stop section in worker.c"
-	grep -q "$from" "$ROOT/03-event/event.c" || fail "no graceful stop section in event.c"
-	run diff <(section "$ROOT/02-worker/worker.c" "$from") \
-		<(section "$ROOT/03-event/event.c" "$from")
-	[ "$status" -eq 0 ] || fail "they differ: $output"
-}
-
-@test "layout: worker.c and event.c have the same four parts in the same order" {
-	local f parts
+@test "layout: worker.c and event.c have the same two parts; the rest of the child is common" {
+	local f
 
 	for f in 02-worker/worker.c 03-event/event.c; do
-		parts="$(grep -oE '^/\* ---- [A-Za-z ]+' "$ROOT/$f" | sed 's|^/\* ---- ||; s/ *$//' | paste -sd,)"
-		[ "$parts" = "The job of a worker thread,The listener,Graceful stop,The child" ] ||
-			fail "$f: parts are '$parts'"
+		[ "$(parts "$ROOT/$f")" = "The job of a worker thread,The listener" ] ||
+			fail "$f: parts are '$(parts "$ROOT/$f")'"
+		grep -qE '^static void serve_connection\(' "$ROOT/$f" ||
+			fail "$f has no serve_connection()"
+		grep -qE 'return threaded_main\(argc, argv, "(worker|event)", MPM_[A-Z]+,' "$ROOT/$f" ||
+			fail "$f: main() is not threaded_main()"
+		! grep -qE '^(static )?[a-z ]+\*?(stop_gracefully|child_start|child_main)\(' "$ROOT/$f" ||
+			fail "$f has a child of its own (common/threaded.c holds it)"
 	done
-	for f in serve_connection stop_gracefully child_start child_main; do
-		grep -qE "^static [a-z ]+\*?$f\(" "$ROOT/02-worker/worker.c" ||
-			fail "worker.c has no $f()"
-		grep -qE "^static [a-z ]+\*?$f\(" "$ROOT/03-event/event.c" ||
-			fail "event.c has no $f()"
-	done
+	grep -qE '^static bool stop_gracefully\(' "$ROOT/common/threaded.c" ||
+		fail "no graceful stop in common/threaded.c"
+}
+
+@test "layout: after the listener, worker.c and event.c differ only in the MPM's name" {
+	run diff <(sed -n '/^int main(/,$p' "$ROOT/02-worker/worker.c" | sed 's/worker/event/g; s/WORKER/EVENT/g') \
+		<(sed -n '/^int main(/,$p' "$ROOT/03-event/event.c")
+	[ "$status" -eq 0 ] || fail "main() differs: $output"
 }
 
 # module_deps: "A B" for each module A of common/ whose .c or .h includes
