@@ -42,7 +42,7 @@ leave_out="$leave_out|^labs/[^/]+/measured/|^labs/[^/]+/results/"
 leave_out="$leave_out|^slides/figures/example/"
 leave_out="$leave_out|^assignments/README\.md$|^assignments/HANDOUT\.md$"
 leave_out="$leave_out|^assignments/handout\.sh$|^assignments/[^/]+/stubs/"
-leave_out="$leave_out|^tests/assignments\.bats$"
+leave_out="$leave_out|^tests/(assignments|handout)\.bats$|^tests/grading\.bash$"
 
 rm -rf "$out" "$out.tmp"
 mkdir -p "$out.tmp" "$(dirname "$log")"

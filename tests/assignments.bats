@@ -1,88 +1,24 @@
 #!/usr/bin/env bats
-# assignments.bats - the assignments and their graders, end to end: the
-# handout leaves the answers out and builds, its servers start, the
-# reference (this repository) scores full marks on every assignment and a
-# fresh handout less than half on each (assignments/README.md).
+# assignments.bats - the reference (this repository) scores full marks on
+# every assignment (assignments/README.md); handout.bats checks that a
+# fresh handout does not.
 #
-# What it teaches: a grader is a test too. If it gave the stand-ins points,
-# or the reference fewer than all, students would be graded on noise; if a
-# change to a server moved code out of its solution region, the handout
-# would no longer build. Here both show at once.
+# What it teaches: a grader is a test too. If it gave the reference fewer
+# than all its points, students would be graded on noise; if a test it
+# names were renamed, its filter would select nothing.
 #
-# Cost: one handout written and built (about 20 s), each tree graded once
-# (about 70 s for the reference, 80 s for the handout, on 2 cores).
+# Cost: about 20 s on 2 cores inside make test, where a check that is a
+# named subset of a suite the same run runs (event.bats, lab 6 ...) only
+# counts its tests (assignments/bin/run-bats) and that suite's own result
+# decides; about 70 s run alone (SUITES=tests/assignments.bats
+# tests/run-all, or make grade), where every check runs.
 
 load helpers
-
-ASSIGNMENTS="prefork-spares worker-queue event-keepalive http-parser"
-
-setup_file() {
-	export HANDOUT="$BATS_FILE_TMPDIR/handout"
-}
+load grading
 
 # The graders measure the plain build (labs, timing bounds).
 setup() {
 	plain_build || skip "the graders measure the plain build, not KIT_BIN=$KIT_BIN"
-}
-
-# grade_lines FILE: check the shape of a grader's output: a NAME line per
-# assignment and "total: P/M points" last. Prints "NAME P M" per line.
-grade_lines() {
-	local a line
-
-	tail -n 1 "$1" | grep -qE '^total: [0-9]+/[0-9]+ points$' ||
-		fail "the last line is not the total: $(tail -n 1 "$1")" || return 1
-	for a in $ASSIGNMENTS; do
-		line="$(grep -E "^$a: [0-9]+/[0-9]+ points$" "$1")" ||
-			fail "no \"$a: P/M points\" line in the grade" || return 1
-		echo "$line" | sed -E 's/^([a-z-]+): ([0-9]+)\/([0-9]+) points$/\1 \2 \3/'
-	done
-}
-
-@test "make handout: stubs in place, answers out, student README on top, builds" {
-	run sh "$ROOT/assignments/handout.sh" "$HANDOUT"
-	[ "$status" -eq 0 ] || fail "handout.sh failed: $output"
-	[ -z "$(cd "$HANDOUT" && find . -name INSTRUCTOR.md -o -path '*/measured/*' -o -path '*/stubs/*')" ] ||
-		fail "answers left in the handout"
-	! grep -rqE '(BEGIN|END) SOLUTION' "$HANDOUT" || fail "markers left"
-	! grep -rqE --include='*.md' '\]\([^)]*measured/' "$HANDOUT" ||
-		fail "a link into a measured/ folder the handout leaves out"
-	! grep -rqE '\]\(([^)]*/)?INSTRUCTOR\.md\)' "$HANDOUT" ||
-		fail "a link to instructor notes the handout leaves out: $(grep -rlE '\]\(([^)]*/)?INSTRUCTOR\.md\)' "$HANDOUT")"
-	grep -q 'student edition' "$HANDOUT/README.md" ||
-		fail "the handout's README is not the students' one"
-	for a in $ASSIGNMENTS; do
-		[ -s "$HANDOUT/assignments/$a/README.md" ] ||
-			fail "no README for $a in the handout"
-		grep -rq "ASSIGNMENT $a" "$HANDOUT"/common "$HANDOUT"/03-event ||
-			fail "no stub of $a in the handout's sources"
-	done
-	run make -C "$HANDOUT" -j2
-	[ "$status" -eq 0 ] || fail "the handout does not build: ${output: -2000}"
-}
-
-@test "the handout's three servers start and answer" {
-	local mpm dir port pid code
-
-	for mpm in prefork worker event; do
-		dir="$(kit_mpm_dir "$mpm")"
-		port="$(pick_port)"
-		setsid "$HANDOUT/$dir/$mpm" -c "Listen 127.0.0.1:$port" \
-			-c "ErrorLog $BATS_TEST_TMPDIR/$mpm.log" \
-			-c "DocumentRoot $HANDOUT/common/htdocs" \
-			</dev/null >/dev/null 2>&1 3>&- &
-		pid=$!
-		code=000
-		for _ in $(seq 1 50); do
-			code="$(curl -s -o /dev/null -w '%{http_code}' \
-				--max-time 2 "http://127.0.0.1:$port/")" || true
-			[ "$code" != 200 ] || break
-			sleep 0.1
-		done
-		kill -TERM -- "-$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null || true
-		[ "$code" = 200 ] || fail "handout's $mpm: GET / gave $code"
-	done
 }
 
 @test "the reference scores full marks on every assignment" {
@@ -99,18 +35,39 @@ grade_lines() {
 	done <"$BATS_TEST_TMPDIR/lines"
 }
 
-@test "a fresh handout scores less than half on every assignment" {
-	local name got max
+# A probe suite in a tree of its own: one test that leaves a mark, one
+# that fails.
+probe_tree() {
+	mkdir -p "$BATS_TEST_TMPDIR/tree/tests"
+	PROBE="$(cd "$BATS_TEST_TMPDIR/tree" && pwd -P)"
+	# (printf: Bats would rewrite test lines in a here-document)
+	printf '%s\n' '@test "probe marks" { echo ran >>"$PROBE_MARK"; }' \
+		'@test "probe fails" { false; }' >"$PROBE/tests/probe.bats"
+	export PROBE_MARK="$BATS_TEST_TMPDIR/mark"
+}
 
-	[ -x "$HANDOUT/01-prefork/prefork" ] || fail "no handout built"
-	(cd "$HANDOUT" && env -u MPM -u KIT_BIN -u KIT_BUILD \
-		sh assignments/grade.sh) \
-		>"$BATS_FILE_TMPDIR/handout.txt" 2>&1 3>&- || true
-	grade_lines "$BATS_FILE_TMPDIR/handout.txt" >"$BATS_TEST_TMPDIR/lines" ||
-		return 1
-	while read -r name got max; do
-		[ "$max" -gt 0 ] && [ $((2 * got)) -lt "$max" ] ||
-			fail "handout $name: $got/$max points, not under half:" \
-				"$(cat "$BATS_FILE_TMPDIR/handout.txt")" || return 1
-	done <"$BATS_TEST_TMPDIR/lines"
+# in_run SUITES CMD...: CMD as if make test, run in the probe tree, ran
+# SUITES.
+in_run() {
+	local suites=$1
+	shift
+	(cd "$PROBE" && KIT_RUN_SUITES="$suites" KIT_RUN_ROOT="$PROBE" \
+		KIT_RUN_BIN="$PROBE" KIT_BIN="$PROBE" "$@")
+}
+
+@test "run-bats: a suite the same make test runs is counted, not run twice" {
+	local rb="$ROOT/assignments/bin/run-bats"
+
+	probe_tree
+	run in_run "tests/probe.bats" "$rb" tests/probe.bats 1 'marks'
+	[ "$status" -eq 0 ] && [ ! -e "$PROBE_MARK" ] ||
+		fail "counted: status $status, ran: $(cat "$PROBE_MARK" 2>/dev/null): $output"
+	run in_run "tests/probe.bats" "$rb" tests/probe.bats 2 'marks'
+	[ "$status" -eq 1 ] || fail "a wrong count passed: $output"
+	# Not in this run, or another tree: it runs, and a failure counts.
+	run in_run "other" "$rb" tests/probe.bats 1 'marks'
+	[ "$status" -eq 0 ] && [ -s "$PROBE_MARK" ] || fail "not run: $output"
+	run env KIT_RUN_SUITES=tests/probe.bats KIT_RUN_ROOT=/ KIT_RUN_BIN=/ \
+		sh -c "cd '$PROBE' && '$rb' tests/probe.bats 1 fails"
+	[ "$status" -eq 1 ] || fail "another tree's run was trusted: $output"
 }
