@@ -127,20 +127,7 @@ timed_get() {
 	start_server -c 'ThreadsPerChild 2' -c 'StartServers 1' \
 		-c 'MinSpareThreads 1' -c 'MaxSpareThreads 3' \
 		-c 'MaxConnectionsPerChild 3'
-	wait_until -t 5 count_is 1
-	first="$(children_pids)"
-	for i in 1 2 3 4 5; do
-		assert_equal "$(http_code /files/1k.txt)" 200 "request $i"
-	done
-	replaced() {
-		local now
-
-		now="$(children_pids)"
-		[ -n "$now" ] && ! grep -qx "$first" <<<"$now"
-	}
-	wait_until -t 10 replaced ||
-		fail "child $first still serving: $(children_pids)"
-	assert_alive
+	assert_connections_replace_child 5
 }
 
 @test "a child killed with SIGKILL is replaced" {
@@ -216,11 +203,7 @@ unsafe_load() {
 	victim="$(children_pids)"
 	parallel_gets slow 1 '/lab/sleep?ms=2000'
 	sleep 0.5
-	rc=0
-	curl -s -o /dev/null --max-time 10 \
-		"http://127.0.0.1:$PORT/lab/crash" || rc=$?
-	[ "$rc" = 52 ] || [ "$rc" = 56 ] ||
-		fail "the crashing request: curl exit $rc, not 52/56"
+	assert_crash_request_unanswered
 	wait_gets
 	# The slow request was in another thread of the same process: it
 	# died too (in prefork it would have been answered).
