@@ -147,6 +147,22 @@ start_server() {
 	return 1
 }
 
+# start_thread_pool CHILDREN THREADS MAX_SPARE [DIRECTIVE...]: start_server
+# with a worker or event pool sized exactly: at most CHILDREN children
+# (ServerLimit) of THREADS threads (MaxRequestWorkers CHILDREN * THREADS),
+# one child at start, MinSpareThreads 1, MaxSpareThreads MAX_SPARE; then
+# each DIRECTIVE (one -c each).
+start_thread_pool() {
+	local args=() d
+
+	for d in "${@:4}"; do
+		args+=(-c "$d")
+	done
+	start_server -c 'StartServers 1' -c "ServerLimit $1" \
+		-c "ThreadsPerChild $2" -c "MaxRequestWorkers $(($1 * $2))" \
+		-c 'MinSpareThreads 1' -c "MaxSpareThreads $3" "${args[@]}"
+}
+
 show_logs() {
 	local f
 

@@ -82,10 +82,7 @@ timed_get() {
 }
 
 @test "an idle keep-alive connection holds its thread: status shows K" {
-	start_server -c 'ThreadsPerChild 3' -c 'ServerLimit 1' \
-		-c 'StartServers 1' -c 'MaxRequestWorkers 3' \
-		-c 'MinSpareThreads 1' -c 'MaxSpareThreads 4' \
-		-c 'KeepAliveTimeout 5'
+	start_thread_pool 1 3 4 'KeepAliveTimeout 5'
 	hold 2
 	wait_until -t 5 logged_at_least 2 || fail "the holders got no answer"
 	board="$(status_auto Scoreboard)"
@@ -170,10 +167,7 @@ unsafe_load() {
 }
 
 @test "/lab/unsafe: CORRUPTED answers with threads, never with prefork" {
-	start_server -c 'ThreadsPerChild 8' -c 'ServerLimit 1' \
-		-c 'StartServers 1' -c 'MaxRequestWorkers 8' \
-		-c 'MinSpareThreads 1' -c 'MaxSpareThreads 9' \
-		-c 'LabHandlers On'
+	start_thread_pool 1 8 9 'LabHandlers On'
 	out="$(unsafe_load worker)"
 	total="$(grep -c '^id=' <<<"$out" || true)"
 	bad="$(grep -c 'CORRUPTED' <<<"$out" || true)"
@@ -195,10 +189,7 @@ unsafe_load() {
 }
 
 @test "/lab/crash takes the child's other connections with it" {
-	start_server -c 'ThreadsPerChild 4' -c 'ServerLimit 1' \
-		-c 'StartServers 1' -c 'MaxRequestWorkers 4' \
-		-c 'MinSpareThreads 1' -c 'MaxSpareThreads 5' \
-		-c 'LabHandlers On'
+	start_thread_pool 1 4 5 'LabHandlers On'
 	wait_until -t 5 count_is 1
 	victim="$(children_pids)"
 	parallel_gets slow 1 '/lab/sleep?ms=2000'
