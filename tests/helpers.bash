@@ -147,6 +147,17 @@ start_server() {
 	return 1
 }
 
+# start_server_from FUNCTION [ARG...]: start_server with each line that
+# FUNCTION prints as one directive (-c), then the ARGs as they are.
+start_server_from() {
+	local args=() d
+
+	while read -r d; do
+		args+=(-c "$d")
+	done < <("$1")
+	start_server "${args[@]}" "${@:2}"
+}
+
 # start_thread_pool CHILDREN THREADS MAX_SPARE [DIRECTIVE...]: start_server
 # with a worker or event pool sized exactly: at most CHILDREN children
 # (ServerLimit) of THREADS threads (MaxRequestWorkers CHILDREN * THREADS),
