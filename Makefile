@@ -68,6 +68,9 @@ $(BIN)/03-event/event: $(patsubst %.c,$(BUILD)/%.o,$(wildcard 03-event/*.c)) $(C
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
+# Unit tests include their cases and helpers from tests/unit/*.h.
+$(UNIT_SRC:%.c=$(BUILD)/%.o): $(wildcard tests/unit/*.h)
+
 # Unit tests link the common objects (a test's main replaces none of them).
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
@@ -135,7 +138,8 @@ $(FUZZ_DIR)/common/%.o: common/%.c $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
-$(FUZZ_DIR)/fuzz_%.o: tests/fuzz/fuzz_%.c $(wildcard common/*.h)
+$(FUZZ_DIR)/fuzz_%.o: tests/fuzz/fuzz_%.c $(wildcard common/*.h) \
+		      tests/fuzz/fuzz_util.h tests/unit/unit_bytes.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
@@ -152,7 +156,8 @@ $(FUZZ_DIR)/fuzz_static: $(FUZZ_DIR)/fuzz_static.o $(FUZZ_OBJ)
 fuzz-build: $(FUZZ_DIR)/fuzz_parser $(FUZZ_DIR)/fuzz_path $(FUZZ_DIR)/fuzz_static
 
 # The unit test that replays old findings includes the targets' checks.
-$(BUILD)/tests/unit/test_regressions.o: $(wildcard tests/fuzz/fuzz_*.c)
+$(BUILD)/tests/unit/test_regressions.o: $(wildcard tests/fuzz/fuzz_*.c) \
+	tests/fuzz/fuzz_util.h
 
 fuzz: fuzz-build
 	tests/fuzz/run $(FUZZ_SECONDS)

@@ -63,10 +63,7 @@ fast_get() {
 }
 
 @test "worker's starvation case: two idle keep-alive clients, the third is served at once" {
-	start_server -c 'ThreadsPerChild 2' -c 'ServerLimit 1' \
-		-c 'StartServers 1' -c 'MaxRequestWorkers 2' \
-		-c 'MinSpareThreads 1' -c 'MaxSpareThreads 2' \
-		-c 'KeepAliveTimeout 5'
+	start_thread_pool 1 2 2 'KeepAliveTimeout 5'
 	hold 2
 	wait_until -t 5 status_at_least ConnsAsyncKeepAlive 2 ||
 		fail "the two clients are not idle in keep-alive"
@@ -172,10 +169,7 @@ fast_get() {
 	head -c 1024 /dev/zero >"$docroot/files/1k.txt"
 	# Bigger than what the socket buffers on both sides can hold.
 	head -c $((32 * 1024 * 1024)) /dev/zero >"$docroot/big.bin"
-	start_server -c 'ThreadsPerChild 1' -c 'ServerLimit 1' \
-		-c 'StartServers 1' -c 'MaxRequestWorkers 1' \
-		-c 'MinSpareThreads 1' -c 'MaxSpareThreads 1' \
-		-c "DocumentRoot $docroot"
+	start_thread_pool 1 1 1 "DocumentRoot $docroot"
 	curl -s -o /dev/null --limit-rate 200k --max-time 30 \
 		"http://127.0.0.1:$PORT/big.bin" 3>&- &
 	slow=$!
@@ -279,10 +273,7 @@ SMALL_CHILDREN=(-c 'StartServers 1' -c 'ThreadsPerChild 4'
 }
 
 @test "MaxConnectionsPerChild 3 retires a child gracefully, no request lost" {
-	start_server -c 'StartServers 1' -c 'ServerLimit 2' \
-		-c 'ThreadsPerChild 2' -c 'MaxRequestWorkers 4' \
-		-c 'MinSpareThreads 1' -c 'MaxSpareThreads 4' \
-		-c 'MaxConnectionsPerChild 3'
+	start_thread_pool 2 2 4 'MaxConnectionsPerChild 3'
 	first="$(children_pids)"
 	for i in $(seq 1 12); do
 		assert_equal "$(http_code /files/1k.txt)" 200 "request $i"
@@ -304,10 +295,8 @@ cpu_ticks() { # PID
 
 @test "out of file descriptors (EMFILE): the child pauses accepting, never spins" {
 	command -v prlimit >/dev/null || skip "no prlimit"
-	start_server -c 'ServerLimit 1' -c 'StartServers 1' \
-		-c 'ThreadsPerChild 2' -c 'MaxRequestWorkers 2' \
-		-c 'MinSpareThreads 1' -c 'MaxSpareThreads 4' \
-		-c 'AsyncRequestWorkerFactor 100' -c 'KeepAliveTimeout 30'
+	start_thread_pool 1 2 4 'AsyncRequestWorkerFactor 100' \
+		'KeepAliveTimeout 30'
 	child="$(children_pids)"
 	prlimit --pid "$child" --nofile=40:40
 	hold 60  # more than 40 descriptors: the rest wait in the backlog

@@ -87,12 +87,7 @@ pool_directives() {
 }
 
 start_pool_server() {
-	local args=() d
-
-	while read -r d; do
-		args+=(-c "$d")
-	done < <(pool_directives)
-	start_server -c 'LabHandlers On' "${args[@]}"
+	start_server_from pool_directives -c 'LabHandlers On'
 }
 
 # The children pool_directives asks for.

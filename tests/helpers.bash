@@ -147,6 +147,33 @@ start_server() {
 	return 1
 }
 
+# start_server_from FUNCTION [ARG...]: start_server with each line that
+# FUNCTION prints as one directive (-c), then the ARGs as they are.
+start_server_from() {
+	local args=() d
+
+	while read -r d; do
+		args+=(-c "$d")
+	done < <("$1")
+	start_server "${args[@]}" "${@:2}"
+}
+
+# start_thread_pool CHILDREN THREADS MAX_SPARE [DIRECTIVE...]: start_server
+# with a worker or event pool sized exactly: at most CHILDREN children
+# (ServerLimit) of THREADS threads (MaxRequestWorkers CHILDREN * THREADS),
+# one child at start, MinSpareThreads 1, MaxSpareThreads MAX_SPARE; then
+# each DIRECTIVE (one -c each).
+start_thread_pool() {
+	local args=() d
+
+	for d in "${@:4}"; do
+		args+=(-c "$d")
+	done
+	start_server -c 'StartServers 1' -c "ServerLimit $1" \
+		-c "ThreadsPerChild $2" -c "MaxRequestWorkers $(($1 * $2))" \
+		-c 'MinSpareThreads 1' -c "MaxSpareThreads $3" "${args[@]}"
+}
+
 show_logs() {
 	local f
 
@@ -206,6 +233,41 @@ assert_killed_child_is_replaced() { # N
 		fail "after kill -9 $victim: children" \
 			"$(children_pids | tr '\n' ' ')" || return 1
 	assert_alive
+}
+
+# The running server has one child, whose MaxConnectionsPerChild is below
+# N: N requests are each answered 200, then within 10 s another child
+# serves in its place, and the server answers.
+assert_connections_replace_child() { # N
+	local first i
+
+	wait_until -t 5 count_is 1 ||
+		fail "$(child_count) children at start, not 1" || return 1
+	first="$(children_pids)"
+	for i in $(seq 1 "$1"); do
+		assert_equal "$(http_code /files/1k.txt)" 200 "request $i" ||
+			return 1
+	done
+	replaced() {
+		local now
+
+		now="$(children_pids)"
+		[ -n "$now" ] && ! grep -qx "$first" <<<"$now"
+	}
+	wait_until -t 10 replaced ||
+		fail "child $first still serving: $(children_pids)" || return 1
+	assert_alive
+}
+
+# GET /lab/crash (LabHandlers On): the child serving it dies, so the
+# client gets no answer, only the connection closed (curl exit 52 or 56).
+assert_crash_request_unanswered() {
+	local rc=0
+
+	curl -s -o /dev/null --max-time 10 \
+		"http://127.0.0.1:$PORT/lab/crash" || rc=$?
+	[ "$rc" = 52 ] || [ "$rc" = 56 ] ||
+		fail "the crashing request: curl exit $rc, not 52/56"
 }
 
 # ---- talking to it ----

@@ -60,20 +60,7 @@ status_workers() {
 	# does: the pool holds one or two children.
 	start_server -c 'StartServers 1' -c 'MinSpareServers 1' \
 		-c 'MaxSpareServers 1' -c 'MaxConnectionsPerChild 2'
-	wait_until -t 5 count_is 1
-	first="$(children_pids)"
-	for i in 1 2 3; do
-		assert_equal "$(http_code /files/1k.txt)" 200 "request $i"
-	done
-	replaced() {
-		local now
-
-		now="$(children_pids)"
-		[ -n "$now" ] && ! grep -qx "$first" <<<"$now"
-	}
-	wait_until -t 10 replaced ||
-		fail "child $first still serving: $(children_pids)"
-	assert_alive
+	assert_connections_replace_child 3
 	wait_until -t 5 count_at_most 2 ||
 		fail "children: $(children_pids | tr '\n' ' ')"
 }
@@ -141,11 +128,7 @@ status_workers() {
 	wait_until -t 5 count_is 3
 	parallel_gets slow 1 '/lab/sleep?ms=1500'
 	sleep 0.3
-	rc=0
-	curl -s -o /dev/null --max-time 10 \
-		"http://127.0.0.1:$PORT/lab/crash" || rc=$?
-	[ "$rc" = 52 ] || [ "$rc" = 56 ] ||
-		fail "the crashing request: curl exit $rc, not 52/56"
+	assert_crash_request_unanswered
 	wait_gets
 	all_ok slow 1
 	assert_alive

@@ -51,12 +51,7 @@ fixed_pool() {
 }
 
 start_soak_server() {
-	local args=() d
-
-	while read -r d; do
-		args+=(-c "$d")
-	done < <(fixed_pool)
-	start_server "${args[@]}" -c 'KeepAliveTimeout 2' -c 'Timeout 5' \
+	start_server_from fixed_pool -c 'KeepAliveTimeout 2' -c 'Timeout 5' \
 		-c 'LabHandlers On'
 }
 

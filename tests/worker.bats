@@ -82,10 +82,7 @@ timed_get() {
 }
 
 @test "an idle keep-alive connection holds its thread: status shows K" {
-	start_server -c 'ThreadsPerChild 3' -c 'ServerLimit 1' \
-		-c 'StartServers 1' -c 'MaxRequestWorkers 3' \
-		-c 'MinSpareThreads 1' -c 'MaxSpareThreads 4' \
-		-c 'KeepAliveTimeout 5'
+	start_thread_pool 1 3 4 'KeepAliveTimeout 5'
 	hold 2
 	wait_until -t 5 logged_at_least 2 || fail "the holders got no answer"
 	board="$(status_auto Scoreboard)"
@@ -127,20 +124,7 @@ timed_get() {
 	start_server -c 'ThreadsPerChild 2' -c 'StartServers 1' \
 		-c 'MinSpareThreads 1' -c 'MaxSpareThreads 3' \
 		-c 'MaxConnectionsPerChild 3'
-	wait_until -t 5 count_is 1
-	first="$(children_pids)"
-	for i in 1 2 3 4 5; do
-		assert_equal "$(http_code /files/1k.txt)" 200 "request $i"
-	done
-	replaced() {
-		local now
-
-		now="$(children_pids)"
-		[ -n "$now" ] && ! grep -qx "$first" <<<"$now"
-	}
-	wait_until -t 10 replaced ||
-		fail "child $first still serving: $(children_pids)"
-	assert_alive
+	assert_connections_replace_child 5
 }
 
 @test "a child killed with SIGKILL is replaced" {
@@ -183,10 +167,7 @@ unsafe_load() {
 }
 
 @test "/lab/unsafe: CORRUPTED answers with threads, never with prefork" {
-	start_server -c 'ThreadsPerChild 8' -c 'ServerLimit 1' \
-		-c 'StartServers 1' -c 'MaxRequestWorkers 8' \
-		-c 'MinSpareThreads 1' -c 'MaxSpareThreads 9' \
-		-c 'LabHandlers On'
+	start_thread_pool 1 8 9 'LabHandlers On'
 	out="$(unsafe_load worker)"
 	total="$(grep -c '^id=' <<<"$out" || true)"
 	bad="$(grep -c 'CORRUPTED' <<<"$out" || true)"
@@ -208,19 +189,12 @@ unsafe_load() {
 }
 
 @test "/lab/crash takes the child's other connections with it" {
-	start_server -c 'ThreadsPerChild 4' -c 'ServerLimit 1' \
-		-c 'StartServers 1' -c 'MaxRequestWorkers 4' \
-		-c 'MinSpareThreads 1' -c 'MaxSpareThreads 5' \
-		-c 'LabHandlers On'
+	start_thread_pool 1 4 5 'LabHandlers On'
 	wait_until -t 5 count_is 1
 	victim="$(children_pids)"
 	parallel_gets slow 1 '/lab/sleep?ms=2000'
 	sleep 0.5
-	rc=0
-	curl -s -o /dev/null --max-time 10 \
-		"http://127.0.0.1:$PORT/lab/crash" || rc=$?
-	[ "$rc" = 52 ] || [ "$rc" = 56 ] ||
-		fail "the crashing request: curl exit $rc, not 52/56"
+	assert_crash_request_unanswered
 	wait_gets
 	# The slow request was in another thread of the same process: it
 	# died too (in prefork it would have been answered).

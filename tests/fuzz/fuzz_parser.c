@@ -28,7 +28,6 @@
  * prints what differed and abort()s, which libFuzzer reports as a crash and
  * saves as an input to replay.
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,52 +37,18 @@
 #include "chunked.h"
 #include "http_parser.h"
 
-/* A failed property stops the run: abort() for libFuzzer, which saves the
- * input; tests/unit/test_regressions.c, which includes this file to replay
- * old findings, defines FUZZ_REPLAY and its own fuzz_stop(). */
-#ifndef FUZZ_REPLAY
-#define fuzz_stop() abort()
-#endif
+#include "fuzz_util.h"
 
 /* Byte at a time costs one call per byte: only for inputs this short. */
 #define BYTEWISE_MAX 512
 
 static const struct http_limits tiny_limits = { 32, 24, 4 };
 
-static void property_failed(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-static void property_failed(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "fuzz_parser: property failed: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	fuzz_stop();
-}
-
-static void *alloc_or_die(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (p == NULL) {
-		perror("fuzz_parser: malloc");
-		exit(2);
-	}
-	return p;
-}
-
-/* A copy in a buffer of exactly n bytes: ASan flags any read beyond. */
-static char *exact_copy(const uint8_t *data, size_t n)
-{
-	char *p = alloc_or_die(n);
-
-	if (n > 0)
-		memcpy(p, data, n);
-	return p;
-}
+/* A failed property prints what differed and stops the run (fuzz_util.h):
+ * abort() under libFuzzer, which saves the input; a longjmp back to the
+ * row in tests/unit/test_regressions.c, which includes this file. */
+#define property_failed(...) \
+	fuzz_failed("fuzz_parser", "property failed: " __VA_ARGS__)
 
 /* FNV-1a: cheap, and every byte of the input moves the split points. */
 static uint64_t hash_of(const uint8_t *data, size_t size)
@@ -254,7 +219,7 @@ static void parse_in_pieces(const uint8_t *data, size_t size,
 	for (size_t i = 0; i <= ncuts && r == HTTP_PARSE_NEED_MORE; i++) {
 		len = i < ncuts ? cuts[i] : size;
 		free(buf);
-		buf = exact_copy(data, len);
+		buf = fuzz_copy(data, len);
 		r = http_parse_head(&p, buf, len, &req);
 	}
 	record(o, r, &req, buf, len);
@@ -414,7 +379,7 @@ static void decode_way(const uint8_t *body, size_t size, size_t cut,
 		       size_t room, int in_place, struct decoded *out)
 {
 	struct http_chunked_decoder d;
-	char *in = exact_copy(body, size);
+	char *in = fuzz_copy(body, size);
 	char *dst = in_place ? in : alloc_or_die(size);
 	size_t avail = cut, in_pos = 0, out_pos = 0, steps = 0;
 	int r;
@@ -511,10 +476,4 @@ static int parser_one_input(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifndef FUZZ_REPLAY
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	return parser_one_input(data, size);
-}
-#endif
+FUZZ_TARGET(fuzz_no_setup, parser_one_input)

@@ -24,7 +24,6 @@
  * Build and run: `make fuzz` (see tests/fuzz/README.md). The tree is
  * removed at exit.
  */
-#include <ftw.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,10 +36,7 @@
 #include "docroot.h"
 #include "handlers.h"
 
-/* See fuzz_parser.c: test_regressions.c replays findings with its own. */
-#ifndef FUZZ_REPLAY
-#define fuzz_stop() abort()
-#endif
+#include "fuzz_util.h"
 
 static char base[PATH_MAX];
 static char root_real[PATH_MAX];
@@ -93,19 +89,9 @@ static void make_link(const char *target, const char *rel)
 		die(p);
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag,
-		      struct FTW *ftw)
+static void path_remove_tree(void)
 {
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path) < 0 ? -1 : 0;
-}
-
-static void remove_tree(void)
-{
-	if (base[0] != '\0')
-		nftw(base, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_remove_tree(base);
 }
 
 /* Make the tree once; it is removed at exit. */
@@ -119,7 +105,7 @@ static void path_setup(void)
 		     tmp && tmp[0] ? tmp : "/tmp");
 	if (n < 0 || (size_t)n >= sizeof(base) || mkdtemp(base) == NULL)
 		die("fuzz_path: mkdtemp");
-	atexit(remove_tree);
+	atexit(path_remove_tree);
 	make_dir("root");
 	make_dir("root/dir");
 	make_dir("root/dir/sub");
@@ -154,10 +140,9 @@ static void mapping_failed(const char *what, const char *path, size_t len,
 static void mapping_failed(const char *what, const char *path, size_t len,
 			   const char *out)
 {
-	fprintf(stderr, "fuzz_path: %s\n  request path: \"%.*s\" (%zu bytes)"
-		"\n  mapped to:    \"%s\"\n  docroot:      \"%s\"\n", what,
-		(int)len, path, len, out, root_real);
-	fuzz_stop();
+	fuzz_failed("fuzz_path", "%s\n  request path: \"%.*s\" (%zu bytes)"
+		    "\n  mapped to:    \"%s\"\n  docroot:      \"%s\"", what,
+		    (int)len, path, len, out, root_real);
 }
 
 static void check_accepted(const char *path, size_t len, const char *out,
@@ -213,19 +198,4 @@ static int path_one_input(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifndef FUZZ_REPLAY
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	path_setup();
-	return 0;
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	return path_one_input(data, size);
-}
-#endif
+FUZZ_TARGET(path_setup, path_one_input)

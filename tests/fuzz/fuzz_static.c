@@ -19,8 +19,6 @@
  * Build and run: `make fuzz` (see tests/fuzz/README.md).
  */
 #include <fcntl.h>
-#include <ftw.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <limits.h>
 #include <stdint.h>
@@ -36,26 +34,13 @@
 #include "response.h"
 #include "server.h"
 
-#ifndef FUZZ_REPLAY
-#define fuzz_stop() abort()
-#endif
+#include "fuzz_util.h"
+
+/* What broke, on stderr, and stop the run (fuzz_util.h). */
+#define static_failed(...) fuzz_failed("fuzz_static", __VA_ARGS__)
 
 static struct server srv;
 static char tree[PATH_MAX];
-
-static void static_failed(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-static void static_failed(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "fuzz_static: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	fuzz_stop();
-}
 
 static void make_in_tree(const char *rel, const char *text)
 {
@@ -78,19 +63,9 @@ static void make_in_tree(const char *rel, const char *text)
 	}
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-			struct FTW *ftw)
+static void static_remove_tree(void)
 {
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path) < 0 ? -1 : 0;
-}
-
-static void remove_tree_at_exit(void)
-{
-	if (tree[0] != '\0')
-		nftw(tree, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_remove_tree(tree);
 }
 
 /* A docroot of its own under $TMPDIR, and Apache's default config. */
@@ -106,7 +81,7 @@ static void static_setup(void)
 		perror("fuzz_static: mkdtemp");
 		exit(2);
 	}
-	atexit(remove_tree_at_exit);
+	atexit(static_remove_tree);
 	memset(hundred, 'x', 100);
 	hundred[100] = '\0';
 	make_in_tree("f.txt", hundred);
@@ -222,19 +197,4 @@ static int static_one_input(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifndef FUZZ_REPLAY
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	static_setup();
-	return 0;
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	return static_one_input(data, size);
-}
-#endif
+FUZZ_TARGET(static_setup, static_one_input)
