@@ -294,6 +294,33 @@ kit_cpu_ticks() {
 
 KIT_LOADGEN_MAX_THREADS=64 # loadgen's most threads (-t, labs/tools/options.c)
 
+# kit_expand_cpus LIST: a taskset list as CPUs, one a line: "0-2,5"
+# gives 0 1 2 5.
+kit_expand_cpus() {
+	echo "$1" | awk -F, '{
+		for (i = 1; i <= NF; i++) {
+			if (split($i, r, "-") == 1) r[2] = r[1]
+			for (c = r[1] + 0; c <= r[2] + 0; c++) print c
+		}
+	}'
+}
+
+# kit_allowed_cpus: the CPUs this process may run on, one a line, in
+# order. A container or taskset may allow only some, such as 4-7: those
+# are the ones to pin to (taskset refuses any other). 0 .. nproc-1 where
+# /proc does not say.
+kit_allowed_cpus() {
+	local list
+
+	list="$(awk -F':[ \t]*' '/^Cpus_allowed_list/ { print $2 }' \
+		/proc/self/status 2>/dev/null)"
+	if [ -n "$list" ]; then
+		kit_expand_cpus "$list"
+	else
+		seq 0 $(($(nproc 2>/dev/null || echo 1) - 1))
+	fi
+}
+
 # kit_cpu_list CPU...: the CPUs as taskset writes a list: 0 1 2 3 5 is
 # 0-3,5.
 kit_cpu_list() {

@@ -132,8 +132,6 @@ cpu_count() {
 		print n }'
 }
 
-cpu_range() { [ "$1" = "$2" ] && echo "$1" || echo "$1-$2"; }
-
 # One line for the terminal and for every plot's note.
 lab_machine() {
 	local where

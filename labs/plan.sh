@@ -20,18 +20,20 @@
 # What it teaches: a benchmark measures the client as much as the server
 # unless the client has cores of its own and enough of them. The split is
 # the kit's one rule, kit_split_cpus in common/kit.sh (make bench uses it
-# too), on CPUs 0 .. N-1:
+# too), on the N CPUs this process may run on (0 .. N-1 on a machine that
+# allows all of them):
 #   N >= 4  the client (loadgen, curl) gets the first half of the cores,
 #           floor(N / 2), the server the rest; they never share a core, and
 #           loadgen runs one thread per client core (at most 64);
-#   N = 2, 3  the client gets CPU 0 and the server the rest: one client
-#           core, which a fast server can outrun (the lab says so);
-#   N = 1   both share CPU 0.
+#   N = 2, 3  the client gets the first CPU and the server the rest: one
+#           client core, which a fast server can outrun (the lab says so);
+#   N = 1   both share it.
 # Connections grow with the server's cores (plan_conns): a closed-loop
 # connection has one request in flight, so CPU-bound work needs more than
 # one per core to keep every core busy while answers travel back.
 #
-# Environment: CORES=N plans for N cores (CPUs 0 .. N-1); PLAN=1 prints
+# Environment: CORES=N plans for N cores (the first N this process may
+# run on, or CPUs 0 .. N-1 for a larger machine than this); PLAN=1 prints
 # the plan and stops; SERVER_CPUS, CLIENT_CPUS given by hand win; PIN=0
 # pins nothing.
 # shellcheck shell=bash
@@ -47,11 +49,19 @@ plan_init() {
 	[[ "$PLAN_CORES" =~ ^[1-9][0-9]*$ ]] ||
 		die "CORES=$PLAN_CORES is not a number of cores"
 	PLAN_TIME=0 PLAN_LINES=() PLAN_NOTES=()   # PLAN_TIME in tenths of a s
+	# The CPUs planned on: the first PLAN_CORES of those this process may
+	# run on (a container or taskset may allow CPUs 4-7 only); a dry run
+	# for a machine larger than this one numbers them 0 .. N-1.
+	mapfile -t PLAN_CPU_LIST < <(kit_allowed_cpus)
+	if [ "$PLAN_CORES" -le "${#PLAN_CPU_LIST[@]}" ]; then
+		PLAN_CPU_LIST=("${PLAN_CPU_LIST[@]:0:PLAN_CORES}")
+	else
+		mapfile -t PLAN_CPU_LIST < <(seq 0 $((PLAN_CORES - 1)))
+	fi
 	if [ "${PIN:-1}" = 0 ]; then
 		SERVER_CPUS="" CLIENT_CPUS=""
 	else
-		# shellcheck disable=SC2046 # one CPU a word
-		kit_split_cpus $(seq 0 $((PLAN_CORES - 1)))
+		kit_split_cpus "${PLAN_CPU_LIST[@]}"
 		CLIENT_CPUS="${CLIENT_CPUS:-$KIT_CLIENT_CPUS}"
 		SERVER_CPUS="${SERVER_CPUS:-$KIT_SERVER_CPUS}"
 	fi
@@ -106,15 +116,15 @@ plan_core_steps() {
 }
 
 # plan_step_cpus K: the first K CPUs of the server's; on fewer than 4
-# cores the last K of the machine (K = N includes the client's CPU 0).
+# cores the last K of those planned on (K = N includes the client's).
 plan_step_cpus() {
-	local k="$1"
+	local k="$1" server
 
 	if [ "$PLAN_CORES" -lt 4 ]; then
-		cpu_range $((PLAN_CORES - k)) $((PLAN_CORES - 1))
+		kit_cpu_list "${PLAN_CPU_LIST[@]: -k}"
 	else
-		local first="${SERVER_CPUS%%[-,]*}"
-		cpu_range "$first" $((first + k - 1))
+		mapfile -t server < <(kit_expand_cpus "$SERVER_CPUS")
+		kit_cpu_list "${server[@]:0:k}"
 	fi
 }
 

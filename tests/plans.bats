@@ -230,3 +230,19 @@ check_lab() {
 	run env CORES=two PLAN=1 "$LABS/01-meet-the-mpms/run.sh"
 	[ "$status" -ne 0 ] || fail "CORES=two was accepted"
 }
+
+@test "plans: under a restricted affinity mask, only the CPUs allowed" {
+	local last
+
+	assert_equal "$(kit_expand_cpus 0-2,5,7 | paste -sd' ')" "0 1 2 5 7" \
+		"kit_expand_cpus" || return 1
+	# A container or taskset may allow only some CPUs; here the last one.
+	last="$(kit_allowed_cpus | tail -n 1)"
+	run taskset -c "$last" bash -c ". '$ROOT/common/kit.sh'; kit_allowed_cpus"
+	assert_equal "$output" "$last" "kit_allowed_cpus under taskset" || return 1
+	run taskset -c "$last" env PLAN=1 "$LABS/03-scaling-over-cores/run.sh"
+	[ "$status" -eq 0 ] || fail "status $status: $output"
+	assert_equal "$(field 'client cpus')" "$last" "client cpus" || return 1
+	assert_equal "$(field 'server cpus')" "$last" "server cpus" || return 1
+	[[ "$output" == *"on CPU $last:"* ]] || fail "lab 3's steps: $output"
+}

@@ -53,14 +53,14 @@ plan_point "$MPMS x server cores $STEPS x (static, spin)" \
 	'BEGIN { print s + w + 0.4 }')"
 plan_point "server starts" "$n_points" 1.2
 [ "$PLAN_CORES" -lt 4 ] && plan_note "the last point (k = $PLAN_CORES)" \
-	"shares CPU 0 with the client; a clean curve needs 4 cores or more"
+	"shares CPU $CLIENT_CPUS with the client; a clean curve needs 4 cores or more"
 plan_done
 
 lab_init 03-scaling-over-cores
 need_servers $MPMS
 command -v taskset >/dev/null || die "this lab needs taskset (util-linux)"
 if [ "$PLAN_CORES" -lt 4 ]; then
-	WHERE="server on the last k CPUs (k = $PLAN_CORES shares CPU 0)"
+	WHERE="server on the last k CPUs (k = $PLAN_CORES shares CPU $CLIENT_CPUS)"
 else
 	WHERE="server on the first k of CPUs $SERVER_CPUS"
 fi

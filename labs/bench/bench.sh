@@ -92,18 +92,6 @@ SCENARIOS=(
 
 # ---- the machine, and where server and client run ----
 
-# The cores this process may use (a container or taskset may allow only
-# some), one number a line, from the kernel's list such as "0-3,8".
-allowed_cpus() {
-	awk -F':[ \t]*' '/^Cpus_allowed_list/ {
-		n = split($2, parts, ",")
-		for (i = 1; i <= n; i++) {
-			if (split(parts[i], r, "-") == 1) r[2] = r[1]
-			for (c = r[1] + 0; c <= r[2] + 0; c++) print c
-		}
-	}' /proc/self/status 2>/dev/null
-}
-
 # place CPU...: where server and loadgen run, given the cores allowed.
 # With 4 or more, the kit's rule (kit_split_cpus in common/kit.sh, the
 # labs' too): loadgen gets the first half of the cores, with one thread
@@ -138,9 +126,7 @@ if on "${PLAN:-}" && [ -n "${CORES:-}" ]; then
 	mapfile -t CPU_LIST < <(seq 0 $((CORES - 1)))
 	PINNABLE=1
 else
-	mapfile -t CPU_LIST < <(allowed_cpus)
-	[ "${#CPU_LIST[@]}" -gt 0 ] ||
-		mapfile -t CPU_LIST < <(seq 0 $(($(nproc 2>/dev/null || echo 1) - 1)))
+	mapfile -t CPU_LIST < <(kit_allowed_cpus)
 fi
 place "${CPU_LIST[@]}"
 if on "${PLAN:-}"; then
