@@ -315,9 +315,18 @@ out_of_descriptors() {
 # more than about 24 of its threads are busy at once, which depends on
 # the machine; event holds every connection it accepts, so it reaches the
 # limit and says so, once. (The held connections above make worker reach
-# it for sure.)
+# it for sure.) At least 100 of the clients wait in the backlog before
+# the children may accept, so that "at once" holds on a busy machine.
+# backlog_count: connections waiting in the server's listen backlog (ss:
+# the Recv-Q of a listening socket).
+backlog_count() {
+	ss -Hltn "sport = :$PORT" | awk '{ n += $2 } END { print n + 0 }'
+}
+
+backlog_at_least() { [ "$(backlog_count)" -ge "$1" ]; }
+
 fd_limit_under_load() {
-	local lines
+	local lines pids
 
 	case $MPM in
 	prefork)
@@ -327,8 +336,23 @@ fd_limit_under_load() {
 	*)
 		start_low_fd_server 64 "${LOW_FD_CHILD[@]}" ;;
 	esac
+	# All 150 at once, however busy the machine: the children are
+	# stopped while the clients connect (the kernel completes each
+	# handshake into the listen backlog), then go on to find every one
+	# of them waiting.
+	pids="$(children_pids)"
+	[ -n "$pids" ] || fail "no child to stop" || return 1
+	# shellcheck disable=SC2086 # one pid a word
+	kill -STOP $pids
 	load_start fd -c 150 --close --timeout 20s -n 1500 -d 25s \
 		'/files/1k.txt'
+	wait_until -t 5 backlog_at_least 100 || {
+		kill -CONT $pids
+		fail "only $(backlog_count) connections waiting"
+		return 1
+	}
+	# shellcheck disable=SC2086
+	kill -CONT $pids
 	load_wait
 	echo "# $MPM at ulimit -n 64: $(load_summary fd)" >&3
 	assert_requests_at_least fd 1500 || return 1
